@@ -1,0 +1,52 @@
+# Generating Data: the two commands (plus `make course`). Each sets up .venv itself.
+#
+#   make run                      start JupyterLab on notebooks/ (prints its URL)
+#   make test                     ruff + unit tests + nbval over every notebook (smoke)
+#   make course PROFILE=standard  execute every notebook in place, print the results
+#
+# Needs only Python >= 3.11 (as `python3`, or PYTHON=/path/to/python).
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PROFILE ?= standard
+PORT    ?= 8888
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.course-installed
+
+.PHONY: run test lint unit nbval course venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), \
+	  f"Python >= 3.11 is needed, {sys.executable} is {sys.version.split()[0]}"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing the pinned course environment into $(VENV) (first time: a few minutes)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
+	  --display-name "Python 3 (Generating Data)" >/dev/null
+	@touch $@
+
+run: venv
+	@echo "Starting JupyterLab on notebooks/ -- open the http://127.0.0.1:$(PORT)/lab?token=... URL printed below"
+	cd notebooks && ../$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+lint: venv
+	$(BIN)/ruff check .
+
+unit: venv
+	$(BIN)/pytest tests/ -q
+
+nbval: venv
+	COURSE_PROFILE=smoke $(BIN)/pytest --nbval-lax notebooks/ -q -p no:cacheprovider \
+	  --nbval-cell-timeout=600
+
+test: lint unit nbval
+
+course: venv
+	COURSE_PROFILE=$(PROFILE) $(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

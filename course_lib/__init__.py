@@ -1,0 +1,52 @@
+"""course_lib: the tested helpers behind the *Generating Data* notebooks.
+
+Import it once under one short alias, as the notebooks do::
+
+    import course_lib as cl
+    cl.config.setup(seed=42)
+    X, y = cl.data.load("mnist")
+
+Submodules are imported on first use, so ``import course_lib`` stays fast and does not
+import TensorFlow until a module that needs it is touched.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "config",
+    "data",
+    "plotting",
+    "sampling",
+    "bayes",
+    "rbm",
+    "vae",
+    "autoencoder",
+    "cluster",
+    "unit",
+    "classifiers",
+    "metrics",
+    "augment",
+    "exercises",
+)
+
+__all__ = [*_SUBMODULES, "seed_everything", "setup"]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    if name in ("seed_everything", "setup"):
+        from . import config
+
+        return getattr(config, name)
+    raise AttributeError(f"module 'course_lib' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

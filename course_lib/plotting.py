@@ -1,0 +1,271 @@
+"""Figures the notebooks share: image grids, loss curves, latent plots, result tables.
+
+Every function returns ``(fig, ax)`` (``ax`` may be an array of axes) and never calls
+``plt.show()``: the notebook decides when to show a figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = [
+    "image_grid",
+    "image_rows",
+    "latent_scatter",
+    "loss_curves",
+    "metric_bars",
+    "results_table",
+]
+
+
+def _as_images(images, image_shape=None) -> np.ndarray:
+    """Bring a batch of images to (N, H, W) or (N, H, W, 3) floats for imshow."""
+    arr = np.asarray(images)
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise ValueError("images must be a non-empty batch, shape (N, ...)")
+    if image_shape is not None:
+        arr = arr.reshape((arr.shape[0], *image_shape))
+    elif arr.ndim == 2:
+        side = math.isqrt(arr.shape[1])
+        if side * side != arr.shape[1]:
+            raise ValueError(
+                f"flat images of {arr.shape[1]} features are not square; "
+                "pass image_shape=(H, W)"
+            )
+        arr = arr.reshape(arr.shape[0], side, side)
+    if arr.ndim == 4 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (3, 4) or (arr.ndim == 4 and arr.shape[-1] != 3):
+        raise ValueError(
+            f"images must have shape (N, H, W), (N, H, W, 1) or (N, H, W, 3), "
+            f"got {arr.shape}"
+        )
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float32) / 255.0
+    # Generated images (e.g. Gaussian samples) can leave [0, 1]; clip for display only.
+    return np.clip(arr.astype(np.float32), 0.0, 1.0)
+
+
+def image_grid(
+    images,
+    *,
+    ncols: int = 10,
+    titles: Sequence[str] | None = None,
+    image_shape: tuple[int, ...] | None = None,
+    cmap: str = "gray",
+    suptitle: str | None = None,
+    scale: float = 1.0,
+):
+    """Show a batch of images in a grid.
+
+    Parameters
+    ----------
+    images : array, shape (N, H, W), (N, H, W, 3) or (N, H*W) with ``image_shape``
+        uint8 in 0..255 or floats in [0, 1] (values outside are clipped for display).
+    ncols : images per row.
+    titles : optional list of N short titles.
+    scale : size of one image in inches.
+
+    Returns
+    -------
+    fig, axes : the figure and the (nrows, ncols) array of axes.
+    """
+    imgs = _as_images(images, image_shape)
+    n = imgs.shape[0]
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(scale * ncols, scale * nrows + (0.4 if suptitle else 0)),
+        squeeze=False,
+    )
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i < n:
+            ax.imshow(imgs[i], cmap=cmap, vmin=0.0, vmax=1.0)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig, axes
+
+
+def image_rows(
+    rows: Mapping[str, np.ndarray],
+    *,
+    image_shape: tuple[int, ...] | None = None,
+    cmap: str = "gray",
+    suptitle: str | None = None,
+    scale: float = 1.0,
+):
+    """One labelled row of images per entry, e.g. synthetic vs nearest training image.
+
+    Parameters
+    ----------
+    rows : mapping label -> images (N_i, ...); rows may have different lengths.
+
+    Returns
+    -------
+    fig, axes : the figure and the (len(rows), max N_i) array of axes.
+    """
+    if not rows:
+        raise ValueError("rows must hold at least one labelled batch of images")
+    batches = {label: _as_images(imgs, image_shape) for label, imgs in rows.items()}
+    ncols = max(b.shape[0] for b in batches.values())
+    fig, axes = plt.subplots(
+        len(batches),
+        ncols,
+        figsize=(scale * ncols + 1.5, scale * len(batches) + (0.4 if suptitle else 0)),
+        squeeze=False,
+    )
+    for r, (label, batch) in enumerate(batches.items()):
+        for c in range(ncols):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if c < batch.shape[0]:
+                ax.imshow(batch[c], cmap=cmap, vmin=0.0, vmax=1.0)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig, axes
+
+
+def loss_curves(
+    history: Mapping[str, Sequence[float]],
+    *,
+    title: str | None = None,
+    logy: bool = False,
+    xlabel: str = "epoch",
+    ax=None,
+):
+    """Plot one curve per named loss term.
+
+    ``history`` maps a name to per-epoch values, e.g.
+    ``{"reconstruction": [...], "kl": [...]}``.
+    """
+    if not history:
+        raise ValueError("history must hold at least one named curve")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+    else:
+        fig = ax.figure
+    for name, values in history.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(1, values.size + 1), values, marker="o", ms=3, label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig, ax
+
+
+def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None, s: float = 4):
+    """Scatter 2-D latent codes, coloured by label when labels are given."""
+    Z = np.asarray(Z, dtype=float)
+    if Z.ndim != 2 or Z.shape[1] != 2:
+        raise ValueError(f"Z must have shape (N, 2), got {Z.shape}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 4.5))
+    else:
+        fig = ax.figure
+    if labels is None:
+        ax.scatter(Z[:, 0], Z[:, 1], s=s, alpha=0.6)
+    else:
+        labels = np.asarray(labels)
+        if labels.shape[0] != Z.shape[0]:
+            raise ValueError(f"{labels.shape[0]} labels for {Z.shape[0]} points")
+        points = ax.scatter(Z[:, 0], Z[:, 1], c=labels, s=s, cmap="tab10", alpha=0.7)
+        fig.colorbar(points, ax=ax, ticks=np.unique(labels))
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig, ax
+
+
+def _format_cell(value, digits: int) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def results_table(
+    rows: Sequence[Mapping], *, title: str | None = None, digits=3
+) -> str:
+    """Format a list of dicts (same keys) as an aligned text table, for printing."""
+    if not rows:
+        raise ValueError("rows must hold at least one result")
+    columns = list(rows[0].keys())
+    cells = [
+        [_format_cell(row.get(col, ""), digits) for col in columns] for row in rows
+    ]
+    widths = [
+        max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)
+    ]
+
+    def line(values):
+        return "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        )
+
+    out = [title] if title else []
+    out += [line(columns), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def metric_bars(
+    rows: Sequence[Mapping],
+    *,
+    metrics: Sequence[str] = ("minority_recall", "balanced_accuracy", "macro_f1"),
+    title: str | None = None,
+    ax=None,
+):
+    """Grouped bars of experiment results, ``mean`` with ``mean_std`` error bars.
+
+    ``rows`` are dicts with a ``"method"`` name and, for each metric ``m``, keys ``m``
+    and ``m_std`` (as returned by :func:`course_lib.augment.imbalance_experiment`).
+    """
+    if not rows:
+        raise ValueError("rows must hold at least one result")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(rows), 3.4))
+    else:
+        fig = ax.figure
+    width = 0.8 / len(metrics)
+    x = np.arange(len(rows))
+    for k, metric in enumerate(metrics):
+        means = [row[metric] for row in rows]
+        errs = [row.get(f"{metric}_std", 0.0) for row in rows]
+        ax.bar(
+            x + (k - (len(metrics) - 1) / 2) * width,
+            means,
+            width,
+            yerr=errs,
+            capsize=3,
+            label=metric.replace("_", " "),
+        )
+    ax.set_xticks(x, [row["method"] for row in rows], rotation=15, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig, ax

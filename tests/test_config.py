@@ -1,0 +1,65 @@
+import random
+
+import numpy as np
+import pytest
+
+from course_lib import config
+
+
+def test_default_profile_is_standard(monkeypatch):
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    assert config.get_profile() == "standard"
+
+
+@pytest.mark.parametrize("name", ["smoke", "standard", "full"])
+def test_profile_from_environment(monkeypatch, name):
+    monkeypatch.setenv("COURSE_PROFILE", name)
+    assert config.get_profile() == name
+
+
+def test_unknown_profile_lists_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    with pytest.raises(ValueError, match="smoke, standard, full"):
+        config.get_profile()
+    with pytest.raises(ValueError, match="'tiny'"):
+        config.get_profile("tiny")
+
+
+def test_pick_follows_the_profile(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    assert config.pick(smoke=200, standard=5000, full=None) == 200
+    assert config.pick(smoke=200, standard=5000, full=None, profile="full") is None
+    assert config.pick(smoke=1, standard=2, profile="standard") == 2
+    # full defaults to the standard value when it is not given
+    assert config.pick(smoke=1, standard=2, profile="full") == 2
+
+
+def test_seed_everything_makes_global_draws_repeat():
+    config.seed_everything(7)
+    first = (random.random(), np.random.rand())  # noqa: NPY002
+    config.seed_everything(7)
+    assert (random.random(), np.random.rand()) == first  # noqa: NPY002
+    with pytest.raises(ValueError, match="non-negative"):
+        config.seed_everything(-1)
+
+
+def test_seed_everything_seeds_keras():
+    import keras
+
+    config.seed_everything(3)
+    a = keras.random.normal((4,)).numpy()
+    config.seed_everything(3)
+    np.testing.assert_array_equal(a, keras.random.normal((4,)).numpy())
+
+
+def test_device_summary_names_versions():
+    import tensorflow as tf
+
+    text = config.device_summary()
+    assert tf.__version__ in text
+    assert "GPUs" in text and "backend: tensorflow" in text
+
+
+def test_setup_prints_profile(capsys):
+    assert config.setup(seed=1, profile="smoke") == "smoke"
+    assert "profile    smoke" in capsys.readouterr().out

@@ -1,0 +1,87 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_lib import plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_image_grid_lays_out_rows_and_never_shows(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show called"))
+    images = np.random.default_rng(0).integers(0, 256, (23, 28, 28), dtype=np.uint8)
+    fig, axes = plotting.image_grid(
+        images, ncols=10, titles=[str(i) for i in range(23)]
+    )
+    assert axes.shape == (3, 10)
+    assert len(axes[0, 0].images) == 1 and len(axes[2, 9].images) == 0
+    assert axes[0, 3].get_title() == "3"
+
+
+def test_image_grid_accepts_flat_float_and_rgb():
+    flat = np.random.default_rng(0).normal(0.5, 1, (4, 64))  # goes outside [0, 1]
+    fig, axes = plotting.image_grid(flat)
+    shown = axes[0, 0].images[0].get_array()
+    assert shown.shape == (8, 8) and shown.min() >= 0 and shown.max() <= 1
+    rgb = np.zeros((2, 32, 32, 3), dtype=np.uint8)
+    fig, axes = plotting.image_grid(rgb)
+    assert axes[0, 0].images[0].get_array().shape == (32, 32, 3)
+
+
+def test_image_grid_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="not square"):
+        plotting.image_grid(np.zeros((3, 10)))
+    with pytest.raises(ValueError, match="non-empty"):
+        plotting.image_grid(np.zeros((0, 8, 8)))
+
+
+def test_image_rows_labels_each_row():
+    fig, axes = plotting.image_rows(
+        {"synthetic": np.zeros((5, 8, 8)), "nearest": np.ones((3, 8, 8))}
+    )
+    assert axes.shape == (2, 5)
+    assert axes[0, 0].get_ylabel() == "synthetic"
+    assert len(axes[1, 4].images) == 0
+
+
+def test_loss_curves_and_latent_scatter():
+    fig, ax = plotting.loss_curves({"reconstruction": [3, 2, 1], "kl": [0.1, 0.2, 0.3]})
+    assert [line.get_label() for line in ax.get_lines()] == ["reconstruction", "kl"]
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2, 3])
+    fig, ax = plotting.latent_scatter(np.zeros((10, 2)), labels=np.arange(10))
+    assert ax.collections[0].get_offsets().shape == (10, 2)
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plotting.latent_scatter(np.zeros((10, 3)))
+
+
+def test_results_table_aligns_columns():
+    text = plotting.results_table(
+        [{"method": "a", "acc": 0.5}, {"method": "longer", "acc": 0.12345}], title="T"
+    )
+    lines = text.splitlines()
+    assert lines[0] == "T"
+    assert lines[1].split() == ["method", "acc"]
+    assert lines[3].split() == ["a", "0.500"] and lines[4].split() == [
+        "longer",
+        "0.123",
+    ]
+    assert len({len(line) for line in lines[1:]}) == 1
+
+
+def test_metric_bars_draws_one_bar_per_method_and_metric():
+    rows = [
+        {"method": "a", "macro_f1": 0.5, "macro_f1_std": 0.1, "minority_recall": 0.2},
+        {"method": "b", "macro_f1": 0.7, "macro_f1_std": 0.0, "minority_recall": 0.9},
+    ]
+    fig, ax = plotting.metric_bars(rows, metrics=("macro_f1", "minority_recall"))
+    heights = sorted(round(p.get_height(), 3) for p in ax.patches)
+    assert heights == [0.2, 0.5, 0.7, 0.9]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
