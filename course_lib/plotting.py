@@ -245,7 +245,7 @@ def metric_bars(
     if not rows:
         raise ValueError("rows must hold at least one result")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(rows), 3.4))
+        fig, ax = plt.subplots(figsize=(3.2 + 1.4 * len(rows), 3.4))
     else:
         fig = ax.figure
     width = 0.8 / len(metrics)
@@ -263,7 +263,7 @@ def metric_bars(
         )
     ax.set_xticks(x, [row["method"] for row in rows], rotation=15, ha="right")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
     if title:
         ax.set_title(title)
