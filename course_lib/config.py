@@ -15,9 +15,11 @@ Notebooks never branch on the profile by hand; they ask :func:`pick` for a value
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
+import sys
 
 import numpy as np
 
@@ -61,6 +63,47 @@ def pick(*, smoke, standard, full=_UNSET, profile: str | None = None):
     return values[get_profile(profile)]
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Send file descriptor 2 to /dev/null for a moment.
+
+    TensorFlow's C++ start-up logs (oneDNN notice, CPU features, CUDA probing on a
+    machine without a GPU) are written straight to fd 2, before its log level is
+    read, and would fill the first cell of every notebook. Python exceptions are
+    unaffected: they propagate normally once the block ends.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable fd 2 (some embedded interpreters): change nothing
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow():
+    """Import TensorFlow (and probe its devices) without its start-up log lines.
+
+    Returns the ``tensorflow`` module. Set ``COURSE_TF_LOGS=1`` to see the logs.
+    """
+    if "tensorflow" in sys.modules or os.environ.get("COURSE_TF_LOGS") == "1":
+        import tensorflow as tf
+
+        return tf
+    with _quiet_stderr():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")  # the CUDA probe logs here
+    return tf
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python's ``random``, NumPy's legacy global RNG and Keras/TensorFlow.
 
@@ -73,7 +116,8 @@ def seed_everything(seed: int) -> None:
     seed = int(seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (seeding the global state is the point)
-    import keras  # deferred: importing TensorFlow costs seconds
+    import_tensorflow()  # deferred: importing TensorFlow costs seconds
+    import keras
 
     keras.utils.set_random_seed(seed)
 
@@ -83,7 +127,7 @@ def enable_gpu_memory_growth() -> list:
 
     Returns the list of physical GPUs (empty on a CPU-only machine).
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     gpus = tf.config.list_physical_devices("GPU")
     for gpu in gpus:
@@ -97,8 +141,8 @@ def enable_gpu_memory_growth() -> list:
 
 def device_summary() -> str:
     """One line per fact: Python, TensorFlow, Keras (and backend), GPUs found."""
+    tf = import_tensorflow()
     import keras
-    import tensorflow as tf
 
     gpus = enable_gpu_memory_growth()
     gpu_text = ", ".join(g.name for g in gpus) if gpus else "none (running on CPU)"

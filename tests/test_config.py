@@ -63,3 +63,21 @@ def test_device_summary_names_versions():
 def test_setup_prints_profile(capsys):
     assert config.setup(seed=1, profile="smoke") == "smoke"
     assert "profile    smoke" in capsys.readouterr().out
+
+
+def test_quiet_stderr_hides_fd2_writes_only_inside_the_block(capfd):
+    import os
+
+    with config._quiet_stderr():
+        os.write(2, b"oneDNN custom operations are on\n")
+    os.write(2, b"visible\n")
+    assert capfd.readouterr().err == "visible\n"
+
+
+def test_quiet_stderr_lets_exceptions_through(capfd):
+    import os
+
+    with pytest.raises(RuntimeError, match="boom"), config._quiet_stderr():
+        raise RuntimeError("boom")
+    os.write(2, b"restored\n")
+    assert capfd.readouterr().err == "restored\n"
