@@ -76,8 +76,10 @@ def _exact_distances(queries, reference, indices):
     must score exactly 0.
     """
     distances = np.stack(
-        [np.linalg.norm(queries - reference[indices[:, j]], axis=1)
-         for j in range(indices.shape[1])],
+        [
+            np.linalg.norm(queries - reference[indices[:, j]], axis=1)
+            for j in range(indices.shape[1])
+        ],
         axis=1,
     )
     order = np.argsort(distances, axis=1, kind="stable")

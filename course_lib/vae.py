@@ -166,8 +166,13 @@ def build_networks(
     else:
         for i, filters in enumerate(hidden):
             h = layers.Conv2D(
-                filters, 3, strides=2, padding="same", activation="relu",
-                kernel_initializer=init(), name=f"conv_{i}",
+                filters,
+                3,
+                strides=2,
+                padding="same",
+                activation="relu",
+                kernel_initializer=init(),
+                name=f"conv_{i}",
             )(h)
         h = with_label(layers.Flatten(name="flatten")(h), label_enc)
     mean = layers.Dense(latent_dim, kernel_initializer=init(), name="z_mean")(h)
@@ -183,22 +188,29 @@ def build_networks(
             h = layers.Dense(
                 units, activation="relu", kernel_initializer=init(), name=f"dense_{i}"
             )(h)
-        logits = layers.Dense(
-            input_shape[0], kernel_initializer=init(), name="logits"
-        )(h)
+        logits = layers.Dense(input_shape[0], kernel_initializer=init(), name="logits")(
+            h
+        )
     else:
         height, width, channels = input_shape
         scale = 2 ** len(hidden)
         grid = (height // scale, width // scale, hidden[-1])
         h = layers.Dense(
-            int(np.prod(grid)), activation="relu", kernel_initializer=init(),
+            int(np.prod(grid)),
+            activation="relu",
+            kernel_initializer=init(),
             name="dense_grid",
         )(h)
         h = layers.Reshape(grid, name="reshape")(h)
         for i, filters in enumerate(reversed(hidden)):
             h = layers.Conv2DTranspose(
-                filters, 3, strides=2, padding="same", activation="relu",
-                kernel_initializer=init(), name=f"deconv_{i}",
+                filters,
+                3,
+                strides=2,
+                padding="same",
+                activation="relu",
+                kernel_initializer=init(),
+                name=f"deconv_{i}",
             )(h)
         logits = layers.Conv2D(
             channels, 3, padding="same", kernel_initializer=init(), name="logits"
@@ -228,7 +240,14 @@ class VAEModel(keras.Model):
     """
 
     def __init__(
-        self, encoder, decoder, *, beta=1.0, n_classes=0, seed=None, state="{}",
+        self,
+        encoder,
+        decoder,
+        *,
+        beta=1.0,
+        n_classes=0,
+        seed=None,
+        state="{}",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -377,8 +396,13 @@ class VAE(BaseGenerator):
 
     _api_input = "unit"
     _api_test_params = dict(
-        latent_dim=2, hidden=(16,), epochs=20, batch_size=32, learning_rate=0.01,
-        seed=0, verbose=0,
+        latent_dim=2,
+        hidden=(16,),
+        epochs=20,
+        batch_size=32,
+        learning_rate=0.01,
+        seed=0,
+        verbose=0,
     )
 
     def __init__(
@@ -462,8 +486,12 @@ class VAE(BaseGenerator):
         """
         self._check_fitted()
         X = check_array(
-            X, name=name, min_samples=0, value_range=(0, 1),
-            n_features=self.n_features_in_, dtype=np.float32,
+            X,
+            name=name,
+            min_samples=0,
+            value_range=(0, 1),
+            n_features=self.n_features_in_,
+            dtype=np.float32,
         )
         if X.ndim != 2 and X.shape[1:] not in (self.feature_shape_, self.input_shape_):
             raise ValueError(
@@ -525,7 +553,9 @@ class VAE(BaseGenerator):
             )
         ignored_labels = y if self.conditional is False else None
         X2d, y = self._validate_fit(
-            X, None if self.conditional is False else y, value_range=(0, 1),
+            X,
+            None if self.conditional is False else y,
+            value_range=(0, 1),
             dtype=np.float32,
         )
         if ignored_labels is not None:
@@ -539,12 +569,19 @@ class VAE(BaseGenerator):
             return None if rng is None else int(rng.integers(2**31 - 1))
 
         encoder, decoder = build_networks(
-            architecture=self.architecture, input_shape=self.input_shape_,
-            latent_dim=int(self.latent_dim), hidden=hidden, n_classes=n_classes,
+            architecture=self.architecture,
+            input_shape=self.input_shape_,
+            latent_dim=int(self.latent_dim),
+            hidden=hidden,
+            n_classes=n_classes,
             seed=next_seed(),
         )
         self.model_ = VAEModel(
-            encoder, decoder, beta=self.beta, n_classes=n_classes, seed=next_seed(),
+            encoder,
+            decoder,
+            beta=self.beta,
+            n_classes=n_classes,
+            seed=next_seed(),
             name="vae",
         )
         self.model_.compile(optimizer=keras.optimizers.Adam(self.learning_rate))
@@ -552,13 +589,15 @@ class VAE(BaseGenerator):
         train = self._dataset(
             X2d.reshape((X2d.shape[0], *self.input_shape_)),
             self._one_hot(y, X2d.shape[0]) if n_classes else None,
-            shuffle=True, seed=next_seed(),
+            shuffle=True,
+            seed=next_seed(),
         )
         validation = None
         if validation_data is not None:
             X_val, y_val = (
-                validation_data if isinstance(validation_data, tuple) else
-                (validation_data, None)
+                validation_data
+                if isinstance(validation_data, tuple)
+                else (validation_data, None)
             )
             X_val = self._check_rows(X_val, name="validation X")
             one_hot = self._one_hot(y_val, X_val.shape[0]) if n_classes else None
@@ -569,7 +608,10 @@ class VAE(BaseGenerator):
             every = 1 if self.verbose >= 2 else max(1, self.epochs // 10)
             callbacks.append(_ProgressLine(self.epochs, every))
         history = self.model_.fit(
-            train, epochs=self.epochs, validation_data=validation, shuffle=False,
+            train,
+            epochs=self.epochs,
+            validation_data=validation,
+            shuffle=False,
             verbose=0,
             callbacks=callbacks,
         )
@@ -590,9 +632,9 @@ class VAE(BaseGenerator):
         """Call ``network`` on ``inputs`` (and labels) in batches; arrays per output."""
         outputs = []
         for start in range(0, inputs.shape[0], _PREDICT_BATCH):
-            batch = inputs[start:start + _PREDICT_BATCH]
+            batch = inputs[start : start + _PREDICT_BATCH]
             if one_hot is not None:
-                batch = [batch, one_hot[start:start + _PREDICT_BATCH]]
+                batch = [batch, one_hot[start : start + _PREDICT_BATCH]]
             result = network(batch, training=False)
             if not isinstance(result, (list, tuple)):
                 result = [result]
@@ -638,7 +680,11 @@ class VAE(BaseGenerator):
         """
         self._check_fitted()
         z = check_array(
-            z, name="z", ndim=2, min_samples=0, n_features=int(self.latent_dim),
+            z,
+            name="z",
+            ndim=2,
+            min_samples=0,
+            n_features=int(self.latent_dim),
             dtype=np.float32,
         )
         logits = self._decode_logits(z, self._one_hot(y, z.shape[0]))
@@ -752,8 +798,14 @@ class VAE(BaseGenerator):
 
     # ---- saving ---------------------------------------------------------------------
     _FITTED = (
-        "feature_shape_", "n_features_in_", "conditional_", "input_shape_",
-        "classes_", "class_counts_", "class_prior_", "history_",
+        "feature_shape_",
+        "n_features_in_",
+        "conditional_",
+        "input_shape_",
+        "classes_",
+        "class_counts_",
+        "class_prior_",
+        "history_",
     )
 
     def save(self, path) -> Path:

@@ -319,7 +319,12 @@ def test_offline_full_falls_back_quickly(capsys):
 
 def test_probe_never_hangs(monkeypatch, capsys):
     monkeypatch.setattr(data, "PROBE_TIMEOUT", 0.2)
-    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: time.sleep(5))
+
+    def stalled_connection(*args, **kwargs):
+        time.sleep(5)  # a stalled DNS lookup or SYN, which ends in a timeout
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", stalled_connection)
     start = time.perf_counter()
     X, _ = data.load("cifar10", "train", profile="full")
     assert time.perf_counter() - start < 3

@@ -30,9 +30,7 @@ def test_nearest_neighbours_flattens_images():
 
 def test_leave_one_out_excludes_self_but_not_duplicates():
     X = np.array([[0.0, 0.0], [3.0, 4.0], [3.0, 4.0], [0.0, 1.0]])
-    np.testing.assert_allclose(
-        metrics.leave_one_out_distances(X), [1.0, 0.0, 0.0, 1.0]
-    )
+    np.testing.assert_allclose(metrics.leave_one_out_distances(X), [1.0, 0.0, 0.0, 1.0])
 
 
 # ---- memorization_ratio -----------------------------------------------------------

@@ -7,8 +7,15 @@ import tensorflow as tf
 from course_lib import vae as vae_module
 from course_lib.vae import VAE, VAEModel, build_networks
 
-FAST = dict(latent_dim=2, hidden=(16,), epochs=15, batch_size=32, learning_rate=0.01,
-            seed=0, verbose=0)
+FAST = dict(
+    latent_dim=2,
+    hidden=(16,),
+    epochs=15,
+    batch_size=32,
+    learning_rate=0.01,
+    seed=0,
+    verbose=0,
+)
 
 
 def bars(n_per_class=40, seed=0, size=8):

@@ -1,0 +1,438 @@
+"""A Gaussian class-conditional generator, which is also a Bayes classifier.
+
+The model: a class prior ``p(y)`` from the class frequencies and, for each class,
+a multivariate normal ``p(x | y) = N(μ_y, Σ_y)`` with a full covariance matrix.
+
+- Generating: draw ``y ~ p(y)`` (or choose it), then ``x = μ_y + L_y z`` with
+  ``z ~ N(0, I)`` and ``L_y`` the Cholesky factor of ``Σ_y`` (``L Lᵀ = Σ``). The factor
+  is computed once per class in ``fit``; all samples of a class are then one matrix
+  product ``Z @ Lᵀ``.
+- Classifying: Bayes' rule ``p(y | x) ∝ p(x | y) p(y)``, computed in log space with
+  the log-sum-exp trick, because ``log p(x | y)`` of a 784-pixel image is in the
+  hundreds or thousands and ``exp`` of it under- or overflows.
+
+Pixel covariances are singular (border pixels that are always 0 have zero variance,
+and ``n`` images span at most ``n - 1`` directions), so they must be regularized:
+``reg="ledoit_wolf"`` shrinks it towards a multiple of the identity by the amount
+Ledoit & Wolf (2004) derived; a number adds that value to the diagonal.
+
+Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import BaseGenerator, check_array, check_labels
+
+__all__ = [
+    "GaussianBayesGenerator",
+    "adjacent_pixel_correlation",
+    "ledoit_wolf_covariance",
+    "plot_regularization_path",
+    "regularization_path",
+]
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+def _logsumexp_rows(values: np.ndarray) -> np.ndarray:
+    """``log Σ_k exp(values[:, k])`` per row, without under- or overflow.
+
+    Subtracting each row's maximum first makes the largest term ``exp(0) = 1``:
+    log-likelihoods of 784-pixel images are in the hundreds or thousands, where a
+    plain ``exp`` gives 0 or inf.
+    """
+    row_max = values.max(axis=1)
+    return row_max + np.log(np.sum(np.exp(values - row_max[:, None]), axis=1))
+
+
+def ledoit_wolf_covariance(X) -> tuple[np.ndarray, np.ndarray, float]:
+    """Ledoit–Wolf shrinkage estimate of the covariance of the rows of ``X``.
+
+    ``Σ = (1 - δ) S + δ μ I`` with ``S`` the maximum-likelihood covariance (divided by
+    ``n``), ``μ = trace(S) / d`` and the shrinkage ``δ`` in [0, 1] that minimizes the
+    expected squared (Frobenius) error, estimated from the data. Same result as
+    ``sklearn.covariance.LedoitWolf().fit(X)``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+
+    Returns
+    -------
+    mean : ndarray, shape (n_features,)
+    covariance : ndarray, shape (n_features, n_features)
+    shrinkage : float
+        ``δ``: 0 keeps ``S``, 1 replaces it by ``μ I``.
+    """
+    X = check_array(X, ndim=2, min_samples=2)
+    n_samples, n_features = X.shape
+    mean = X.mean(axis=0)
+    centered = X - mean
+    emp_cov = centered.T @ centered / n_samples
+    mu = np.trace(emp_cov) / n_features
+    squared = centered**2
+    # beta: the estimated variance of the entries of S around Σ (the noise);
+    # delta: the squared distance between S and the target μ I (the signal).
+    beta_sum = np.sum(squared.T @ squared) / n_samples
+    delta_sum = np.sum(emp_cov**2)
+    beta = (beta_sum - delta_sum) / (n_features * n_samples)
+    delta = (delta_sum - 2.0 * mu * np.trace(emp_cov) + n_features * mu**2) / n_features
+    beta = min(beta, delta)
+    shrinkage = 0.0 if beta == 0 else float(beta / delta)
+    covariance = (1.0 - shrinkage) * emp_cov
+    covariance.flat[:: n_features + 1] += shrinkage * mu
+    return mean, covariance, shrinkage
+
+
+class GaussianBayesGenerator(BaseGenerator):
+    """Per-class multivariate normal generator and Bayes classifier.
+
+    Parameters
+    ----------
+    reg : "ledoit_wolf" or float >= 0
+        Covariance regularization. ``"ledoit_wolf"``: shrink each class covariance
+        towards ``μ I`` by the data-driven Ledoit–Wolf amount. A number ``r``: use the
+        maximum-likelihood covariance plus ``r I`` (in squared data units, e.g.
+        ``1e-2`` for pixels in [0, 1]). ``0`` fails on singular covariances (MNIST),
+        with a message saying so.
+    covariance : {"full", "diag"}
+        ``"full"``: the whole (regularized) covariance matrix. ``"diag"``: only its
+        diagonal, i.e. pixels independent given the class — the same per-pixel
+        variances without the correlations (compare their samples in notebook 02).
+
+    Attributes
+    ----------
+    classes_ : ndarray, shape (n_classes,)    (fitted with labels)
+    class_prior_ : ndarray, shape (n_classes,)
+    means_ : ndarray, shape (n_classes, n_features)
+    covariances_ : ndarray, shape (n_classes, n_features, n_features)
+        The regularized covariances (diagonal matrices for ``covariance="diag"``).
+    cholesky_ : ndarray, shape (n_classes, n_features, n_features)
+        Lower-triangular ``L`` with ``L Lᵀ = covariances_``.
+    shrinkage_ : ndarray, shape (n_classes,)
+        The Ledoit–Wolf ``δ`` per class (zeros for a numeric ``reg``).
+
+    Without labels (``fit(X)``) the model is a single Gaussian: the arrays above
+    have one row, ``sample`` returns only ``X_new`` and the classifier methods raise.
+    """
+
+    _api_test_params = {}
+    _api_input = "real"
+    _min_samples_per_class = 2
+
+    def __init__(self, *, reg="ledoit_wolf", covariance: str = "full"):
+        self.reg = reg
+        self.covariance = covariance
+
+    # ---- fitting --------------------------------------------------------------------
+    def _check_params(self):
+        if self.covariance not in ("full", "diag"):
+            raise ValueError(
+                f"covariance must be 'full' or 'diag', got {self.covariance!r}"
+            )
+        if isinstance(self.reg, str):
+            if self.reg != "ledoit_wolf":
+                raise ValueError(
+                    f"reg must be 'ledoit_wolf' or a number >= 0, got {self.reg!r}"
+                )
+        elif (
+            isinstance(self.reg, bool)
+            or not isinstance(self.reg, (int, float, np.integer, np.floating))
+            or not np.isfinite(self.reg)
+            or self.reg < 0
+        ):
+            raise ValueError(
+                f"reg must be 'ledoit_wolf' or a number >= 0, got {self.reg!r}"
+            )
+
+    def _class_covariance(self, rows: np.ndarray):
+        if self.reg == "ledoit_wolf":
+            mean, cov, shrinkage = ledoit_wolf_covariance(rows)
+        else:
+            mean = rows.mean(axis=0)
+            centered = rows - mean
+            cov = centered.T @ centered / rows.shape[0]
+            cov.flat[:: cov.shape[0] + 1] += float(self.reg)
+            shrinkage = 0.0
+        if self.covariance == "diag":
+            cov = np.diag(np.diag(cov))
+        return mean, cov, shrinkage
+
+    def fit(self, X, y=None):
+        """Estimate the class prior, per-class means and regularized covariances.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features, ...)
+            e.g. images (n, 28, 28) scaled to [0, 1]; samples come back in this shape.
+        y : array-like of int, shape (n_samples,), optional
+            Class labels; each class needs at least 2 samples.
+
+        Raises
+        ------
+        ValueError
+            for NaN, mismatched X/y lengths, a class with fewer than 2 samples, or a
+            covariance that is not positive definite (then: regularize).
+        """
+        self._check_params()
+        X2d, y = self._validate_fit(X, y, min_samples=2)
+        groups = (
+            [(None, X2d)] if y is None else [(c, X2d[y == c]) for c in self.classes_]
+        )
+        n_features = X2d.shape[1]
+        n_groups = len(groups)
+        self.means_ = np.empty((n_groups, n_features))
+        self.covariances_ = np.empty((n_groups, n_features, n_features))
+        self.cholesky_ = np.empty_like(self.covariances_)
+        self.shrinkage_ = np.zeros(n_groups)
+        for k, (label, rows) in enumerate(groups):
+            mean, cov, shrinkage = self._class_covariance(rows)
+            self.means_[k] = mean
+            self.covariances_[k] = cov
+            self.shrinkage_[k] = shrinkage
+            try:
+                self.cholesky_[k] = np.linalg.cholesky(cov)
+            except np.linalg.LinAlgError:
+                del self.n_features_in_  # a failed fit must not look fitted
+                which = "the data" if label is None else f"class {label}"
+                raise ValueError(
+                    f"the covariance of {which} is not positive definite (singular: "
+                    "some features are constant or there are fewer samples than "
+                    f"features) with reg={self.reg!r}; use reg='ledoit_wolf' or a "
+                    "positive reg such as 1e-2"
+                ) from None
+        self.log_prior_ = np.zeros(1) if y is None else np.log(self.class_prior_)
+        return self
+
+    # ---- generating -----------------------------------------------------------------
+    def sample(self, n, y=None, seed=None):
+        """Draw ``n`` rows ``μ_y + L_y z`` with ``z ~ N(0, I)``.
+
+        Parameters
+        ----------
+        n : int
+        y : None, int or array of n ints
+            The classes to draw (None: from the class prior). Only when fitted with
+            labels.
+        seed : None, int or numpy.random.Generator
+
+        Returns
+        -------
+        X_new : ndarray of float64, shape (n, *feature_shape_)
+            Unclipped Gaussian samples: pixel values may leave [0, 1].
+        y_new : ndarray of int64, shape (n,)   (only when fitted with labels)
+        """
+        n, labels, rng = self._prepare_sample(n, y, seed)
+        z = rng.standard_normal((n, self.n_features_in_))
+        if labels is None:
+            return self._finish_sample(self.means_[0] + z @ self.cholesky_[0].T, None)
+        X_new = np.empty_like(z)
+        class_index = np.searchsorted(self.classes_, labels)
+        for k in np.unique(class_index):
+            rows = class_index == k
+            X_new[rows] = self.means_[k] + z[rows] @ self.cholesky_[k].T
+        return self._finish_sample(X_new, labels)
+
+    # ---- classifying ----------------------------------------------------------------
+    def log_likelihood(self, X) -> np.ndarray:
+        """``log N(x | μ_k, Σ_k)`` of every row under every class (or the one Gaussian).
+
+        Computed through the Cholesky factor: with ``r = L⁻¹ (x - μ)`` (a triangular
+        solve, never an explicit inverse), ``log N = -½ (d log 2π + log|Σ| + rᵀr)``
+        and ``log|Σ| = 2 Σ log diag L``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *feature_shape_)
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_classes)
+            In nats; ``n_classes`` is 1 when fitted without labels.
+        """
+        from scipy.linalg import solve_triangular  # deferred: scipy.linalg is heavy
+
+        self._check_fitted()
+        X = check_array(X, n_features=self.n_features_in_, min_samples=0)
+        n_features = self.n_features_in_
+        X2d = X.reshape(X.shape[0], n_features)
+        out = np.empty((X2d.shape[0], self.means_.shape[0]))
+        for k, (mean, chol) in enumerate(zip(self.means_, self.cholesky_, strict=True)):
+            whitened = solve_triangular(
+                chol, (X2d - mean).T, lower=True, check_finite=False
+            )
+            log_det = 2.0 * np.sum(np.log(np.diag(chol)))
+            out[:, k] = -0.5 * (
+                n_features * _LOG_2PI + log_det + np.sum(whitened**2, axis=0)
+            )
+        return out
+
+    def _check_classifier(self):
+        self._check_fitted()
+        if not self.conditional_:
+            raise ValueError(
+                "this GaussianBayesGenerator was fitted without labels, so it is not "
+                "a classifier; fit(X, y) first"
+            )
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """``log p(y | x)``, shape (n_samples, n_classes), by Bayes' rule in logs."""
+        self._check_classifier()
+        joint = self.log_likelihood(X) + self.log_prior_
+        return joint - _logsumexp_rows(joint)[:, None]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """``p(y | x)``, shape (n_samples, n_classes); rows sum to 1."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row, shape (n_samples,)."""
+        self._check_classifier()
+        joint = self.log_likelihood(X) + self.log_prior_
+        return self.classes_[np.argmax(joint, axis=1)]
+
+    def score(self, X, y) -> float:
+        """Accuracy of :meth:`predict` on ``(X, y)``."""
+        X = check_array(X, n_features=self.n_features_in_)
+        y = check_labels(y, X.shape[0])
+        return float(np.mean(self.predict(X) == y))
+
+    def score_samples(self, X) -> np.ndarray:
+        """``log p(x) = log Σ_y p(x | y) p(y)`` of each row, shape (n_samples,), nats.
+
+        The density of the whole model (the mixture over classes); its mean on
+        held-out data measures how well the model generates, not how it classifies.
+        """
+        return _logsumexp_rows(self.log_likelihood(X) + self.log_prior_)
+
+
+def regularization_path(
+    X_train, y_train, X_eval, y_eval, regs, *, covariance: str = "full"
+) -> list[dict]:
+    """Fit one :class:`GaussianBayesGenerator` per ``reg`` and evaluate it.
+
+    Parameters
+    ----------
+    X_train, y_train : training rows and labels.
+    X_eval, y_eval : held-out rows and labels (a validation split when the result is
+        used to *choose* ``reg``; the test set only for the final report).
+    regs : sequence of "ledoit_wolf" and/or numbers >= 0.
+    covariance : {"full", "diag"}
+
+    Returns
+    -------
+    list of dict, one per ``reg``, with keys ``reg``, ``covariance``, ``accuracy``
+    (of the Bayes classifier on the held-out rows) and ``log_likelihood`` (mean
+    held-out ``log p(x)`` per row, in nats).
+    """
+    rows = []
+    for reg in regs:
+        model = GaussianBayesGenerator(reg=reg, covariance=covariance)
+        model.fit(X_train, y_train)
+        rows.append(
+            {
+                "reg": reg,
+                "covariance": covariance,
+                "accuracy": model.score(X_eval, y_eval),
+                "log_likelihood": float(np.mean(model.score_samples(X_eval))),
+            }
+        )
+    return rows
+
+
+def adjacent_pixel_correlation(images, labels=None) -> float:
+    """Mean correlation between horizontally neighbouring pixels across ``images``.
+
+    For every pair of pixels ``(i, j)`` and ``(i, j + 1)`` that both vary over the
+    images, the Pearson correlation of their values; returns the mean over pairs.
+    Real digits have strongly correlated neighbours (strokes are smooth); samples
+    from a diagonal covariance have none *within a class*.
+
+    Parameters
+    ----------
+    images : array-like, shape (n_images, height, width)
+    labels : array-like of int, shape (n_images,), optional
+        If given, the correlation is computed within each class and averaged over
+        classes, so that differences between class means (which make pixels
+        correlated across a mixture of classes) do not count.
+    """
+    images = check_array(images, name="images", ndim=3, min_samples=2)
+    if labels is not None:
+        labels = check_labels(labels, images.shape[0], name="labels")
+        return float(
+            np.mean(
+                [
+                    adjacent_pixel_correlation(images[labels == label])
+                    for label in np.unique(labels)
+                ]
+            )
+        )
+    left = images[:, :, :-1].reshape(images.shape[0], -1)
+    right = images[:, :, 1:].reshape(images.shape[0], -1)
+    left = left - left.mean(axis=0)
+    right = right - right.mean(axis=0)
+    left_std, right_std = left.std(axis=0), right.std(axis=0)
+    varies = (left_std > 1e-12) & (right_std > 1e-12)
+    if not np.any(varies):
+        raise ValueError("no pair of neighbouring pixels varies across the images")
+    covariance = np.mean(left[:, varies] * right[:, varies], axis=0)
+    return float(np.mean(covariance / (left_std[varies] * right_std[varies])))
+
+
+def plot_regularization_path(
+    rows, *, metrics=("accuracy", "log_likelihood"), title=None
+):
+    """Held-out metrics against ``reg``, from :func:`regularization_path` rows.
+
+    One panel per entry of ``metrics``; several ``covariance`` kinds may be mixed.
+    Numeric ``reg`` values are drawn as a curve on a log axis, a ``"ledoit_wolf"`` row
+    as a horizontal dashed line in the same colour. Returns ``(fig, axes)``, ``axes``
+    a 1-D array with one axis per metric.
+    """
+    import matplotlib.pyplot as plt  # deferred: plotting is optional
+
+    if not rows:
+        raise ValueError("rows must hold at least one result of regularization_path")
+    labels = {
+        "accuracy": "held-out accuracy",
+        "log_likelihood": "held-out log p(x) per row (nats)",
+    }
+    unknown = [key for key in metrics if key not in labels]
+    if unknown or not metrics:
+        raise ValueError(f"metrics must be chosen from {sorted(labels)}, got {metrics}")
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=(5.5 * len(metrics), 3.6), squeeze=False
+    )
+    axes = axes[0]
+    kinds = list(dict.fromkeys(row["covariance"] for row in rows))
+    for color, kind in enumerate(kinds):
+        mine = [row for row in rows if row["covariance"] == kind]
+        numeric = sorted(
+            (row for row in mine if not isinstance(row["reg"], str)),
+            key=lambda row: row["reg"],
+        )
+        shrunk = [row for row in mine if row["reg"] == "ledoit_wolf"]
+        for ax, key in zip(axes, metrics, strict=True):
+            if numeric:
+                ax.plot(
+                    [row["reg"] for row in numeric],
+                    [row[key] for row in numeric],
+                    "o-",
+                    color=f"C{color}",
+                    label=f"{kind}, reg = r (added diagonal)",
+                )
+            for row in shrunk:
+                ax.axhline(
+                    row[key], ls="--", color=f"C{color}", label=f"{kind}, Ledoit–Wolf"
+                )
+    for ax, key in zip(axes, metrics, strict=True):
+        ax.set_xscale("log")
+        ax.set(xlabel="r (added to the covariance diagonal)", ylabel=labels[key])
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig, axes

@@ -1,0 +1,194 @@
+"""Tests of course_lib.exercises: right answers pass, mistakes fail with a hint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib import exercises
+
+
+def _not_done(*args, **kwargs):
+    raise NotImplementedError
+
+
+def _crash(*args, **kwargs):
+    raise ZeroDivisionError("oops")
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        exercises.check_cauchy_ppf,
+        exercises.check_categorical_sampler,
+        exercises.check_mvn_sampler,
+        exercises.check_class_posterior,
+    ],
+)
+def test_stubs_and_crashes_fail_politely(check, capsys):
+    assert check(_not_done) is False
+    assert "not implemented yet" in capsys.readouterr().out
+    assert check(_crash) is False
+    assert "ZeroDivisionError: oops" in capsys.readouterr().out
+    assert check("not a function") is False
+    assert "expected a function" in capsys.readouterr().out
+
+
+def test_every_check_is_exported():
+    names = [name for name in dir(exercises) if name.startswith("check_")]
+    assert sorted(names) == sorted(exercises.__all__)
+
+
+# ---- notebook 01 -------------------------------------------------------------------
+def test_cauchy_ppf(capsys):
+    def right(q, loc=0.0, scale=1.0):
+        return loc + scale * np.tan(np.pi * (np.asarray(q) - 0.5))
+
+    assert exercises.check_cauchy_ppf(right) is True
+    assert capsys.readouterr().out.startswith("Right")
+
+    def no_shift(q, loc=0.0, scale=1.0):
+        return loc + scale * np.tan(np.pi * np.asarray(q))
+
+    assert exercises.check_cauchy_ppf(no_shift) is False
+    assert "q - 1/2" in capsys.readouterr().out
+
+    def ignores_loc_scale(q, loc=0.0, scale=1.0):
+        return np.tan(np.pi * (np.asarray(q) - 0.5))
+
+    assert exercises.check_cauchy_ppf(ignores_loc_scale) is False
+    assert "loc + scale" in capsys.readouterr().out
+
+    def scalar_only(q, loc=0.0, scale=1.0):
+        return float(q[0])
+
+    assert exercises.check_cauchy_ppf(scalar_only) is False
+    assert "shape" in capsys.readouterr().out
+
+
+def test_categorical_sampler(capsys):
+    def right(p, n, rng):
+        cdf = np.cumsum(p)
+        return np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), len(p) - 1)
+
+    assert exercises.check_categorical_sampler(right) is True
+    assert capsys.readouterr().out.startswith("Right")
+
+    def uniform(p, n, rng):
+        return rng.integers(0, len(p), n)
+
+    assert exercises.check_categorical_sampler(uniform) is False
+    assert "drawn" in capsys.readouterr().out  # the zero-probability class appears
+
+    def one_based(p, n, rng):
+        return right(p, n, rng) + 1
+
+    assert exercises.check_categorical_sampler(one_based) is False
+    assert "labels start at 0" in capsys.readouterr().out
+
+    def global_rng(p, n, rng):
+        return np.searchsorted(np.cumsum(p), np.random.random(n), side="right")  # noqa: NPY002
+
+    assert exercises.check_categorical_sampler(global_rng) is False
+    assert "rng you are given" in capsys.readouterr().out
+
+    def floats(p, n, rng):
+        return right(p, n, rng).astype(float)
+
+    assert exercises.check_categorical_sampler(floats) is False
+    assert "integers" in capsys.readouterr().out
+
+    def wrong_frequencies(p, n, rng):
+        return right(np.array([0.3, 0.0, 0.6, 0.1]), n, rng)
+
+    assert exercises.check_categorical_sampler(wrong_frequencies) is False
+    assert "chi-square" in capsys.readouterr().out
+
+
+# ---- notebook 02 -------------------------------------------------------------------
+def test_mvn_sampler(capsys):
+    def right(mean, cov, n, rng):
+        return mean + rng.standard_normal((n, len(mean))) @ np.linalg.cholesky(cov).T
+
+    assert exercises.check_mvn_sampler(right) is True
+    assert capsys.readouterr().out.startswith("Right")
+
+    def transposed(mean, cov, n, rng):
+        return mean + rng.standard_normal((n, len(mean))) @ np.linalg.cholesky(cov)
+
+    assert exercises.check_mvn_sampler(transposed) is False
+    assert "Z @ L.T" in capsys.readouterr().out
+
+    def diagonal(mean, cov, n, rng):
+        return mean + rng.standard_normal((n, len(mean))) * np.sqrt(np.diag(cov))
+
+    assert exercises.check_mvn_sampler(diagonal) is False
+    assert "correlations are missing" in capsys.readouterr().out
+
+    def times_cov(mean, cov, n, rng):
+        return mean + rng.standard_normal((n, len(mean))) @ cov
+
+    assert exercises.check_mvn_sampler(times_cov) is False
+    assert "cov²" in capsys.readouterr().out
+
+    def no_mean(mean, cov, n, rng):
+        return right(np.zeros_like(mean), cov, n, rng)
+
+    assert exercises.check_mvn_sampler(no_mean) is False
+    assert "add the mean" in capsys.readouterr().out
+
+    def transposed_shape(mean, cov, n, rng):
+        return right(mean, cov, n, rng).T
+
+    assert exercises.check_mvn_sampler(transposed_shape) is False
+    assert "shape" in capsys.readouterr().out
+
+    def fresh_rng(mean, cov, n, rng):
+        return right(mean, cov, n, np.random.default_rng())
+
+    assert exercises.check_mvn_sampler(fresh_rng) is False
+    assert "rng you are given" in capsys.readouterr().out
+
+
+def test_class_posterior(capsys):
+    def right(log_likelihood, log_prior):
+        joint = log_likelihood + log_prior
+        joint = joint - joint.max(axis=1, keepdims=True)
+        return np.exp(joint) / np.exp(joint).sum(axis=1, keepdims=True)
+
+    assert exercises.check_class_posterior(right) is True
+    assert capsys.readouterr().out.startswith("Right")
+
+    def naive(log_likelihood, log_prior):
+        joint = np.exp(log_likelihood + log_prior)
+        return joint / joint.sum(axis=1, keepdims=True)
+
+    assert exercises.check_class_posterior(naive) is False
+    assert "log-sum-exp" in capsys.readouterr().out
+
+    def no_prior(log_likelihood, log_prior):
+        return right(log_likelihood, np.zeros_like(log_prior))
+
+    assert exercises.check_class_posterior(no_prior) is False
+    assert "prior is ignored" in capsys.readouterr().out
+
+    def unnormalized(log_likelihood, log_prior):
+        joint = log_likelihood + log_prior
+        return np.exp(joint - joint.max(axis=1, keepdims=True))
+
+    assert exercises.check_class_posterior(unnormalized) is False
+    assert "sum to" in capsys.readouterr().out
+
+
+# ---- notebook 00 --------------------------------------------------------------------
+def test_imbalance_ratio(capsys):
+    y = np.r_[np.zeros(100, int), np.ones(10, int), np.full(50, 2)]
+    assert exercises.check_imbalance_ratio(10.0, y) is True
+    assert capsys.readouterr().out.startswith("Right")
+    assert exercises.check_imbalance_ratio(0.1, y) is False
+    assert "inverse" in capsys.readouterr().out
+    assert exercises.check_imbalance_ratio(None, y) is False
+    assert "no answer yet" in capsys.readouterr().out
+    assert exercises.check_imbalance_ratio("ten", y) is False
+    assert "expected a number" in capsys.readouterr().out
+    assert exercises.check_imbalance_ratio(5.0, y) is False

@@ -1,0 +1,374 @@
+"""Tests of course_lib.rbm: the math against NumPy, learning on a toy problem, tracing,
+persistence and input validation. (The shared generator contract is checked by
+tests/test_generator_api.py.)"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from course_lib import rbm as rbm_module
+from course_lib.rbm import BernoulliRBM
+
+FAST = {"verbose": False, "seed": 0}
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def free_energy_ref(V, W, b, c):
+    return -V @ b - softplus(V @ W + c).sum(axis=1)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    """Four 16-pixel patterns, 60 noisy copies each (3 % of pixels flipped)."""
+    rng = np.random.default_rng(0)
+    patterns = np.array(
+        [
+            [1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0],
+            [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1],
+            [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0],
+            [1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1],
+        ],
+        dtype=np.float32,
+    )
+    X = np.repeat(patterns, 60, axis=0)
+    flips = rng.random(X.shape) < 0.03
+    X = np.where(flips, 1 - X, X).astype(np.float32)
+    return patterns, X[rng.permutation(len(X))]
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    rng = np.random.default_rng(1)
+    X = (rng.random((40, 12)) < 0.4).astype(np.float32)
+    return BernoulliRBM(n_hidden=5, epochs=2, batch_size=8, **FAST).fit(X), X
+
+
+# ---- the math ---------------------------------------------------------------------
+
+
+def test_free_energy_matches_numpy(small_model):
+    model, X = small_model
+    W, b, c = model.weights_, model.visible_bias_, model.hidden_bias_
+    V = np.vstack([X[:5], np.full((1, 12), 0.3)])  # grey values are allowed too
+    expected = free_energy_ref(V.astype(np.float64), W, b, c)
+    np.testing.assert_allclose(model.free_energy(V), expected, rtol=1e-5, atol=1e-4)
+
+
+def test_transform_and_reconstruction_match_numpy(small_model):
+    model, X = small_model
+    W, b, c = model.weights_, model.visible_bias_, model.hidden_bias_
+    hidden = sigmoid(X @ W + c)
+    np.testing.assert_allclose(model.transform(X), hidden, atol=1e-6)
+    recon = sigmoid(hidden @ W.T + b)
+    np.testing.assert_allclose(
+        model.reconstruction_error(X), ((X - recon) ** 2).mean(axis=1), atol=1e-6
+    )
+
+
+def test_pseudo_likelihood_matches_numpy(small_model):
+    model, X = small_model
+    W, b, c = model.weights_, model.visible_bias_, model.hidden_bias_
+    flips = np.random.default_rng(7).integers(12, size=len(X))
+    flipped = X.astype(np.float64).copy()
+    flipped[np.arange(len(X)), flips] = 1 - flipped[np.arange(len(X)), flips]
+    gap = free_energy_ref(flipped, W, b, c) - free_energy_ref(X, W, b, c)
+    expected = 12 * -np.logaddexp(0, -gap)  # n_features * log sigmoid(gap)
+    np.testing.assert_allclose(model.pseudo_likelihood(X, seed=7), expected, rtol=1e-4)
+    assert np.all(model.pseudo_likelihood(X) < 0)
+
+
+def uniforms(shape, seed):
+    return tf.random.stateless_uniform(shape, seed).numpy().astype(np.float64)
+
+
+def cd_reference(X, W, b, c, seed, *, persistent, chain0, lr, momentum, wd):
+    """NumPy CD-1 / PCD-1 epoch using the same stateless draws as the kernel."""
+    fold_in = tf.random.experimental.stateless_fold_in
+    n, batch_size = len(X), len(chain0)
+    W, b, c, chain = (np.array(a, np.float64) for a in (W, b, c, chain0))
+    vel = [np.zeros_like(W), np.zeros_like(b), np.zeros_like(c)]
+    order = np.argsort(uniforms([n], seed), kind="stable")
+    for batch in range(n // batch_size):
+        batch_seed = fold_in(seed, batch + 1)
+        v_pos = X[order[batch * batch_size : (batch + 1) * batch_size]]
+        h_pos = sigmoid(v_pos @ W + c)
+        if persistent:
+            h_sample = chain
+        else:
+            u = uniforms(h_pos.shape, fold_in(batch_seed, 0))
+            h_sample = (u < h_pos).astype(float)
+        v_prob = sigmoid(h_sample @ W.T + b)
+        v_neg = (uniforms(v_prob.shape, fold_in(batch_seed, 1)) < v_prob).astype(float)
+        h_neg = sigmoid(v_neg @ W + c)
+        chain = (uniforms(h_neg.shape, fold_in(batch_seed, 2)) < h_neg).astype(float)
+        grads = [
+            (v_pos.T @ h_pos - v_neg.T @ h_neg) / batch_size - wd * W,
+            (v_pos - v_neg).mean(axis=0),
+            (h_pos - h_neg).mean(axis=0),
+        ]
+        vel = [momentum * v + lr * g for v, g in zip(vel, grads, strict=True)]
+        W, b, c = W + vel[0], b + vel[1], c + vel[2]
+    return W, b, c, (chain if persistent else chain0)
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["CD-1", "PCD-1"])
+def test_one_epoch_matches_numpy_reference(persistent):
+    """Two mini-batch updates (momentum, weight decay) equal NumPy with the same draws.
+
+    For PCD the second batch starts from the chain the first one left behind, so this
+    also checks that the persistent chains carry over between batches.
+    """
+    rng = np.random.default_rng(3)
+    n_features, n_hidden, batch_size = 6, 4, 3
+    X = rng.random((2 * batch_size, n_features)).astype(np.float32)
+    W0 = rng.normal(0, 0.5, (n_features, n_hidden)).astype(np.float32)
+    b0 = rng.normal(0, 0.5, n_features).astype(np.float32)
+    c0 = rng.normal(0, 0.5, n_hidden).astype(np.float32)
+    chain0 = (rng.random((batch_size, n_hidden)) < 0.5).astype(np.float32)
+    seed = tf.constant([11, 29], tf.int64)
+    lr, momentum, wd = 0.3, 0.5, 0.01
+
+    params = [tf.Variable(a) for a in (W0, b0, c0)]
+    velocities = [tf.Variable(tf.zeros_like(p)) for p in params]
+    chain = tf.Variable(chain0)
+    kernel = rbm_module._train_epoch_fn(False, persistent)
+    shapes = [tf.constant(batch_size), tf.constant(1)]
+    kernel(
+        X,
+        params,
+        velocities,
+        chain,
+        seed,
+        *shapes,
+        *map(tf.constant, (lr, momentum, wd)),
+    )
+
+    expected = cd_reference(
+        X.astype(np.float64),
+        W0,
+        b0,
+        c0,
+        seed,
+        persistent=persistent,
+        chain0=chain0,
+        lr=lr,
+        momentum=momentum,
+        wd=wd,
+    )
+    got = [p.numpy() for p in params] + [chain.numpy()]
+    for name, g, e in zip(["W", "b", "c", "chain"], got, expected, strict=True):
+        np.testing.assert_allclose(g, e, atol=1e-5, err_msg=name)
+    # the persistent chains moved (CD leaves them alone)
+    assert persistent != np.array_equal(chain.numpy(), chain0)
+
+
+# ---- learning ---------------------------------------------------------------------
+
+
+def nearest_pattern_distance(samples, patterns):
+    return np.abs(samples[:, None, :] - patterns[None]).sum(-1).min(axis=1)
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["CD-1", "PCD-1"])
+def test_learns_toy_patterns(toy, persistent):
+    patterns, X = toy
+    model = BernoulliRBM(
+        n_hidden=16,
+        epochs=40,
+        batch_size=16,
+        learning_rate=0.1,
+        momentum=0.5,
+        persistent=persistent,
+        **FAST,
+    ).fit(X)
+    recon = model.history_["reconstruction_error"]
+    assert len(recon) == 40 and recon[-1] < 0.5 * recon[0]
+    pseudo = model.history_["pseudo_likelihood"]
+    assert pseudo[-1] > pseudo[0] + 2
+    # mean-field reconstructions of the clean patterns are close to them
+    assert model.reconstruction_error(patterns).mean() < 0.05
+    # long chains from random starts end near the patterns (the training data
+    # itself has 99 % of rows within 2 flipped pixels of its pattern)
+    samples = model.sample(200, seed=0, n_steps=200, binary=True)
+    assert set(np.unique(samples)) <= {0.0, 1.0}
+    distance = nearest_pattern_distance(samples, patterns)
+    assert np.mean(distance <= 2) > 0.85, np.bincount(distance.astype(int))
+    if not persistent:
+        # CD-1 chains visit every mode. A PCD model, frozen at the end of training,
+        # often traps all chains in one mode (scikit-learn's PCD does the same), so
+        # coverage is only asserted for CD.
+        nearest = np.abs(samples[:, None, :] - patterns[None]).sum(-1).argmin(axis=1)
+        assert set(nearest[distance <= 2]) == {0, 1, 2, 3}
+
+
+def test_gibbs_and_data_initialized_chains(toy):
+    patterns, X = toy
+    model = BernoulliRBM(
+        n_hidden=8, epochs=30, batch_size=16, learning_rate=0.1, **FAST
+    ).fit(X)
+    np.testing.assert_array_equal(model.gibbs(patterns, steps=0), patterns)
+    prob = model.gibbs(patterns, steps=1, seed=0)
+    assert prob.shape == patterns.shape and np.all((prob >= 0) & (prob <= 1))
+    binary = model.gibbs(patterns, steps=3, seed=0, binary=True)
+    assert set(np.unique(binary)) <= {0.0, 1.0}
+    # chains started at the data (or at given rows) stay near the patterns
+    for init in ("data", patterns):
+        samples = model.sample(40, seed=1, n_steps=5, init=init, binary=True)
+        assert np.mean(nearest_pattern_distance(samples, patterns) <= 2) > 0.85
+    with pytest.raises(ValueError, match="init"):
+        model.sample(3, init="noise")
+    # the sampling defaults can be set as hyperparameters (for code that only calls
+    # sample(n, seed=...)): zero steps from data starts returns training rows
+    model.set_params(sample_steps=0, sample_init="data").fit(X)
+    rows = model.sample(10, seed=0)
+    assert np.all(np.abs(rows[:, None, :] - X[None]).sum(-1).min(axis=1) == 0)
+
+
+def test_class_conditional_samples_come_from_their_class(toy):
+    patterns, X = toy
+    y = np.abs(X[:, None, :] - patterns[None]).sum(-1).argmin(axis=1)
+    model = BernoulliRBM(
+        n_hidden=6, epochs=40, batch_size=16, learning_rate=0.1, persistent=True, **FAST
+    ).fit(X, y)
+    assert sorted(model.models_) == [0, 1, 2, 3]
+    samples, labels = model.sample(
+        40, y=np.repeat([0, 1, 2, 3], 10), seed=0, n_steps=100, binary=True
+    )
+    nearest = np.abs(samples[:, None, :] - patterns[None]).sum(-1).argmin(axis=1)
+    assert np.mean(nearest == labels) > 0.9
+    with pytest.raises(ValueError, match="models_"):
+        model.transform(X)
+
+
+# ---- tracing and refitting ----------------------------------------------------------
+
+
+def test_epoch_kernel_is_traced_once():
+    """One trace serves every epoch and batch, every model and refit, of any shape."""
+    rng = np.random.default_rng(0)
+    # PCD-2 is a (k > 1, persistent) kernel variant that no other test uses
+    params = {"k": 2, "persistent": True, "epochs": 4, **FAST}
+    kernel = rbm_module._train_epoch_fn(True, True)
+    assert kernel.experimental_get_tracing_count() == 0
+    X = (rng.random((64, 13)) < 0.5).astype(np.float32)
+    model = BernoulliRBM(n_hidden=7, batch_size=8, **params).fit(X)  # 4 x 8 batches
+    assert model._train_epoch is kernel
+    assert kernel.experimental_get_tracing_count() == 1
+    BernoulliRBM(n_hidden=7, batch_size=8, **params).fit(X)  # a new model
+    model.fit(X)  # and a second fit of the first one
+    for n_rows, n_features, n_hidden, batch_size in [(40, 9, 5, 4), (100, 20, 3, 16)]:
+        X = (rng.random((n_rows, n_features)) < 0.5).astype(np.float32)
+        BernoulliRBM(n_hidden=n_hidden, batch_size=batch_size, **params).fit(X)
+    BernoulliRBM(n_hidden=3, k=5, persistent=True, epochs=2, **FAST).fit(X)  # k = 5
+    assert kernel.experimental_get_tracing_count() == 1
+    # the sampler has a fully dynamic signature: one trace for every model and size
+    for seed in range(3):
+        model.sample(5 + seed, seed=seed, n_steps=3 + seed)
+        BernoulliRBM(n_hidden=4, epochs=1, **FAST).fit(X).gibbs(X[:2], steps=2)
+    assert rbm_module._gibbs_fn().experimental_get_tracing_count() == 1
+
+
+def test_refit_in_one_process(small_model):
+    _, X = small_model
+    params = {"n_hidden": 5, "epochs": 2, "batch_size": 8, **FAST}
+    first = BernoulliRBM(**params).fit(X)
+    weights, history = first.weights_, first.history_
+    first.fit(X)  # same seed -> the same result, no stale state
+    np.testing.assert_allclose(first.weights_, weights, atol=1e-6)
+    np.testing.assert_allclose(
+        first.history_["pseudo_likelihood"], history["pseudo_likelihood"], atol=1e-4
+    )
+    # a refit on data of another width and with other hyperparameters
+    first.set_params(n_hidden=3, persistent=True, k=2)
+    first.fit(X[:, :7].reshape(-1, 7, 1))
+    assert first.weights_.shape == (7, 3) and first.feature_shape_ == (7, 1)
+    assert first.sample(2, seed=0).shape == (2, 7, 1)
+
+
+# ---- persistence --------------------------------------------------------------------
+
+
+def test_save_load_round_trip(tmp_path, small_model):
+    model, X = small_model
+    path = tmp_path / "rbm.npz"
+    model.save_weights(path)
+    loaded = BernoulliRBM(n_hidden=5).load_weights(path)
+    np.testing.assert_array_equal(loaded.weights_, model.weights_)
+    np.testing.assert_allclose(loaded.free_energy(X), model.free_energy(X), rtol=1e-6)
+    np.testing.assert_array_equal(
+        loaded.sample(4, seed=3, n_steps=10), model.sample(4, seed=3, n_steps=10)
+    )
+    with np.load(path, allow_pickle=False) as data:  # plain arrays only
+        assert "weights" in data.files
+    with pytest.raises(ValueError, match="n_hidden"):
+        BernoulliRBM(n_hidden=4).load_weights(path)
+
+
+def test_save_load_class_conditional(tmp_path, toy):
+    _, X = toy
+    y = np.arange(len(X)) % 3
+    model = BernoulliRBM(n_hidden=4, epochs=1, batch_size=16, **FAST).fit(X, y)
+    model.save_weights(tmp_path / "cond.npz")
+    loaded = BernoulliRBM(n_hidden=4).load_weights(tmp_path / "cond.npz")
+    np.testing.assert_array_equal(loaded.classes_, [0, 1, 2])
+    a = model.sample(9, y=[0, 1, 2] * 3, seed=0, n_steps=5)
+    b = loaded.sample(9, y=[0, 1, 2] * 3, seed=0, n_steps=5)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+# ---- bad input ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_hidden": 0}, "n_hidden"),
+        ({"k": 0}, "k must"),
+        ({"k": 1.5}, "k must"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"epochs": 0}, "epochs"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"momentum": 1.0}, "momentum"),
+        ({"weight_decay": -1e-3}, "weight_decay"),
+        ({"persistent": "yes"}, "persistent"),
+        ({"seed": -1}, "seed"),
+        ({"sample_steps": -1}, "sample_steps"),
+        ({"sample_init": "noise"}, "sample_init"),
+    ],
+)
+def test_bad_hyperparameters_raise_in_fit(params, match):
+    X = np.zeros((10, 4), np.float32)
+    model = BernoulliRBM(**params)  # __init__ stores, fit validates (scikit-learn)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X)
+
+
+def test_bad_data_raises(small_model):
+    model, X = small_model
+    fresh = BernoulliRBM(n_hidden=3, **FAST)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        fresh.fit(X * 255)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        fresh.fit(X - 0.5)
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fresh.fit(X_nan)
+    with pytest.raises(ValueError, match="features"):
+        model.transform(X[:, :-1])
+    with pytest.raises(ValueError, match="features"):
+        model.free_energy(np.zeros((2, 13)))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        model.gibbs(X + 1)
+    with pytest.raises(ValueError, match="not fitted"):
+        fresh.transform(X)
+    with pytest.raises(ValueError, match=">= 0"):
+        model.sample(2, n_steps=-1)

@@ -1,0 +1,331 @@
+"""Tests of course_lib.sampling: inverse-transform sampling and EmpiricalPPFSampler."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from course_lib.sampling import (
+    EmpiricalPPFSampler,
+    check_quantiles,
+    compare_to_distribution,
+    empirical_ppf,
+    exponential_ppf,
+    inverse_transform_sample,
+)
+
+NORMAL = stats.norm(200, 40)
+
+
+# ---- inverse_transform_sample ------------------------------------------------------
+def test_normal_table_values():
+    # The reference figures of notebook 01: one and two standard deviations.
+    q = np.array([0.5, 0.5 + 0.3413, 0.5 + 0.3413 + 0.1359])
+    np.testing.assert_allclose(NORMAL.ppf(q), [200, 240, 280], atol=0.1)
+
+
+def test_inverse_transform_normal_passes_ks_and_moments():
+    samples = inverse_transform_sample(NORMAL.ppf, 20_000, seed=0)
+    assert samples.shape == (20_000,)
+    assert samples.dtype == np.float64
+    report = compare_to_distribution(samples, NORMAL)
+    assert report["ks_pvalue"] > 0.01
+    assert abs(report["mean"] - 200) < 4 * 40 / np.sqrt(20_000)
+    assert abs(report["std"] - 40) < 1.0
+    assert report["true_mean"] == pytest.approx(200)
+    assert report["true_std"] == pytest.approx(40)
+
+
+def test_inverse_transform_detects_wrong_distribution():
+    samples = inverse_transform_sample(stats.norm(205, 40).ppf, 20_000, seed=0)
+    assert compare_to_distribution(samples, NORMAL)["ks_pvalue"] < 1e-6
+
+
+def test_inverse_transform_seed_determinism():
+    a = inverse_transform_sample(NORMAL.ppf, 100, seed=3)
+    b = inverse_transform_sample(NORMAL.ppf, 100, seed=3)
+    c = inverse_transform_sample(NORMAL.ppf, 100, seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    rng = np.random.default_rng(3)
+    np.testing.assert_array_equal(inverse_transform_sample(NORMAL.ppf, 100, rng), a)
+
+
+def test_inverse_transform_leaves_global_rng_alone():
+    # The legacy global state is exactly what samplers must not touch.
+    np.random.seed(0)  # noqa: NPY002
+    expected = np.random.random()  # noqa: NPY002
+    np.random.seed(0)  # noqa: NPY002
+    inverse_transform_sample(NORMAL.ppf, 10, seed=None)
+    assert np.random.random() == expected  # noqa: NPY002
+
+
+def test_inverse_transform_zero_samples():
+    assert inverse_transform_sample(NORMAL.ppf, 0, seed=0).shape == (0,)
+
+
+def test_exponential_ppf_matches_scipy_and_samples():
+    q = np.linspace(0, 0.999, 50)
+    np.testing.assert_allclose(
+        exponential_ppf(q, rate=2.0), stats.expon(scale=0.5).ppf(q), rtol=1e-12
+    )
+    assert exponential_ppf([1.0])[0] == np.inf
+    samples = inverse_transform_sample(lambda u: exponential_ppf(u, 2.0), 10_000, 1)
+    assert stats.kstest(samples, stats.expon(scale=0.5).cdf).pvalue > 0.01
+
+
+@pytest.mark.parametrize("rate", [0.0, -1.0, np.nan])
+def test_exponential_ppf_rejects_bad_rate(rate):
+    with pytest.raises(ValueError, match="rate"):
+        exponential_ppf([0.5], rate=rate)
+
+
+@pytest.mark.parametrize(
+    "ppf, match",
+    [
+        ("not a function", "callable"),
+        (lambda u: u[:-1], "vectorized"),
+        (lambda u: np.log(u - 2), "NaN or infinite"),
+    ],
+)
+def test_inverse_transform_rejects_bad_ppf(ppf, match):
+    with np.errstate(invalid="ignore"), pytest.raises(ValueError, match=match):
+        inverse_transform_sample(ppf, 10, seed=0)
+
+
+@pytest.mark.parametrize("n", [-1, 2.5, True])
+def test_inverse_transform_rejects_bad_n(n):
+    with pytest.raises(ValueError, match="n must be"):
+        inverse_transform_sample(NORMAL.ppf, n, seed=0)
+
+
+# ---- quantiles ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "q, match",
+    [
+        ([0.5, 1.5], r"\[0.0, 1.0\]"),
+        ([-0.1], r"\[0.0, 1.0\]"),
+        ([0.5, np.nan], "NaN"),
+        ([[0.1, 0.2]], "1-D"),
+        (["a"], "numeric"),
+    ],
+)
+def test_check_quantiles_rejects(q, match):
+    with pytest.raises(ValueError, match=match):
+        check_quantiles(q)
+
+
+def test_check_quantiles_accepts_scalar_and_bounds():
+    np.testing.assert_array_equal(check_quantiles(0.25), [0.25])
+    np.testing.assert_array_equal(check_quantiles([0, 1]), [0.0, 1.0])
+
+
+@pytest.mark.parametrize("method", ["linear", "inverted_cdf"])
+def test_empirical_ppf_equals_numpy_quantile(method):
+    data = np.random.default_rng(0).exponential(size=37)
+    q = np.linspace(0, 1, 101)
+    np.testing.assert_allclose(
+        empirical_ppf(data, q, method=method),
+        np.quantile(data, q, method=method),
+        rtol=1e-12,
+    )
+
+
+def test_empirical_ppf_rejects_bad_input():
+    with pytest.raises(ValueError, match="1-D"):
+        empirical_ppf(np.zeros((5, 2)), [0.5])
+    with pytest.raises(ValueError, match="at least 1"):
+        empirical_ppf([], [0.5])
+    with pytest.raises(ValueError, match="NaN"):
+        empirical_ppf([1.0, np.nan], [0.5])
+    with pytest.raises(ValueError, match="method"):
+        empirical_ppf([1.0, 2.0], [0.5], method="nearest")
+    with pytest.raises(ValueError, match="quantiles"):
+        empirical_ppf([1.0, 2.0], [[0.5]])
+
+
+# ---- EmpiricalPPFSampler -----------------------------------------------------------
+@pytest.fixture
+def tabular():
+    rng = np.random.default_rng(1)
+    return np.column_stack(
+        [rng.normal(5, 2, 400), rng.exponential(3, 400), rng.integers(0, 17, 400)]
+    )
+
+
+@pytest.mark.parametrize("method", ["linear", "inverted_cdf"])
+def test_quantile_function_equals_training_quantiles(tabular, method):
+    sampler = EmpiricalPPFSampler(method=method).fit(tabular)
+    q = np.linspace(0, 1, 57)
+    np.testing.assert_allclose(
+        sampler.quantile(q), np.quantile(tabular, q, axis=0, method=method), rtol=1e-12
+    )
+
+
+def test_samples_reproduce_training_quantiles(tabular):
+    sampler = EmpiricalPPFSampler().fit(tabular)
+    samples = sampler.sample(50_000, seed=0)
+    assert samples.shape == (50_000, 3)
+    q = np.linspace(0.05, 0.95, 19)
+    real, synthetic = np.quantile(tabular, q, axis=0), np.quantile(samples, q, axis=0)
+    spread = tabular.std(axis=0)
+    assert np.all(np.abs(real - synthetic) < 0.05 * spread)
+    # Linear interpolation never leaves the training range.
+    assert np.all(samples.min(axis=0) >= tabular.min(axis=0))
+    assert np.all(samples.max(axis=0) <= tabular.max(axis=0))
+
+
+def test_samples_pass_ks_against_true_distribution():
+    data = np.random.default_rng(2).normal(200, 40, size=(5000, 1))
+    samples = EmpiricalPPFSampler().fit(data).sample(5000, seed=0)
+    assert stats.kstest(samples[:, 0], NORMAL.cdf).pvalue > 0.01
+
+
+def test_inverted_cdf_resamples_training_values(tabular):
+    samples = (
+        EmpiricalPPFSampler(method="inverted_cdf").fit(tabular).sample(500, seed=0)
+    )
+    for column in range(tabular.shape[1]):
+        assert np.isin(samples[:, column], tabular[:, column]).all()
+
+
+def test_columns_are_sampled_independently():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=2000)
+    data = np.column_stack([x, x + 0.01 * rng.normal(size=2000)])  # correlation ~1
+    samples = EmpiricalPPFSampler().fit(data).sample(5000, seed=0)
+    assert abs(np.corrcoef(samples, rowvar=False)[0, 1]) < 0.05
+
+
+def test_n_quantiles_compresses(tabular):
+    full = EmpiricalPPFSampler().fit(tabular)
+    small = EmpiricalPPFSampler(n_quantiles=50).fit(tabular)
+    assert small.quantiles_[0].shape == (50, 3)
+    q = np.linspace(0, 1, 11)
+    difference = np.abs(small.quantile(q) - full.quantile(q))
+    assert np.all(difference <= 0.2 * tabular.std(axis=0))
+    # More levels than samples: keep all the sorted values.
+    assert EmpiricalPPFSampler(n_quantiles=1000).fit(tabular).quantiles_[0].shape == (
+        400,
+        3,
+    )
+
+
+def test_class_conditional(tabular):
+    y = np.repeat([0, 1, 2, 3], 100)
+    X = tabular + 100.0 * y[:, None]  # classes far apart
+    sampler = EmpiricalPPFSampler().fit(X, y)
+    np.testing.assert_array_equal(sampler.classes_, [0, 1, 2, 3])
+    X_new, y_new = sampler.sample(400, seed=0)
+    assert X_new.shape == (400, 3) and y_new.shape == (400,)
+    assert y_new.dtype == np.int64
+    for label in range(4):
+        rows = X[y == label]
+        drawn = X_new[y_new == label]
+        assert np.all(drawn >= rows.min(axis=0)) and np.all(drawn <= rows.max(axis=0))
+    X_two, y_two = sampler.sample(5, y=2, seed=0)
+    np.testing.assert_array_equal(y_two, 2)
+    assert np.all(X_two[:, 0] > 150)
+    q = np.array([0.0, 0.5, 1.0])
+    np.testing.assert_allclose(
+        sampler.quantile(q, y=1), np.quantile(X[y == 1], q, axis=0)
+    )
+
+
+def test_class_prior_is_followed():
+    X = np.arange(1000.0).reshape(-1, 1)
+    y = np.r_[np.zeros(900, int), np.ones(100, int)]
+    _, y_new = EmpiricalPPFSampler().fit(X, y).sample(10_000, seed=0)
+    assert abs(np.mean(y_new == 1) - 0.1) < 0.015
+
+
+def test_image_shaped_rows_keep_their_shape():
+    images = np.random.default_rng(0).random((30, 4, 5))
+    sampler = EmpiricalPPFSampler().fit(images)
+    assert sampler.sample(7, seed=0).shape == (7, 4, 5)
+    assert sampler.quantile([0.1, 0.9]).shape == (2, 4, 5)
+
+
+def test_sampler_determinism(tabular):
+    sampler = EmpiricalPPFSampler().fit(tabular)
+    np.testing.assert_array_equal(
+        sampler.sample(20, seed=5), sampler.sample(20, seed=5)
+    )
+    assert not np.array_equal(sampler.sample(20, seed=5), sampler.sample(20, seed=6))
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.array([[1.0], [np.nan]]), "NaN"),
+        (np.empty((0, 2)), "at least 1"),
+        (np.arange(5.0), "reshape"),
+        (np.array([["a"], ["b"]]), "numeric"),
+    ],
+)
+def test_fit_rejects_bad_data(X, match):
+    with pytest.raises(ValueError, match=match):
+        EmpiricalPPFSampler().fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [({"method": "cubic"}, "method"), ({"n_quantiles": 1}, "n_quantiles")],
+)
+def test_fit_rejects_bad_params(tabular, params, match):
+    with pytest.raises(ValueError, match=match):
+        EmpiricalPPFSampler(**params).fit(tabular)
+
+
+def test_bad_calls(tabular):
+    with pytest.raises(ValueError, match="not fitted"):
+        EmpiricalPPFSampler().sample(3)
+    with pytest.raises(ValueError, match="not fitted"):
+        EmpiricalPPFSampler().quantile([0.5])
+    sampler = EmpiricalPPFSampler().fit(tabular)
+    with pytest.raises(ValueError, match="n must be"):
+        sampler.sample(-1)
+    with pytest.raises(ValueError, match="without labels"):
+        sampler.sample(3, y=1)
+    with pytest.raises(ValueError, match="without labels"):
+        sampler.quantile([0.5], y=1)
+    with pytest.raises(ValueError, match=r"\[0.0, 1.0\]"):
+        sampler.quantile([1.2])
+    y = np.repeat([0, 1], 200)
+    conditional = EmpiricalPPFSampler().fit(tabular, y)
+    with pytest.raises(ValueError, match="never seen"):
+        conditional.sample(3, y=7)
+    with pytest.raises(ValueError, match="never seen"):
+        conditional.quantile([0.5], y=7)
+    with pytest.raises(ValueError, match="class-conditional"):
+        conditional.quantile([0.5])
+    with pytest.raises(ValueError, match="labels but X has"):
+        EmpiricalPPFSampler().fit(tabular, y[:-1])
+
+
+# ---- figures -----------------------------------------------------------------------
+def test_figures_return_fig_and_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_lib.sampling import (
+        plot_cdf_quantiles,
+        plot_real_vs_synthetic,
+        plot_samples_vs_pdf,
+    )
+
+    fig, ax = plot_cdf_quantiles(NORMAL, [0.5, 0.8413, 0.9772], title="N(200, 40)")
+    assert len(ax.lines) == 1 + 2 * 3  # the CDF, then a guide and a dot per level
+    plt.close(fig)
+    samples = inverse_transform_sample(NORMAL.ppf, 500, seed=0)
+    fig, ax = plot_samples_vs_pdf(samples, NORMAL.pdf)
+    assert ax.get_ylabel() == "density"
+    plt.close(fig)
+    fig, axes = plot_real_vs_synthetic(samples, {"a": samples[::2], "b": samples + 1})
+    assert len(axes) == 2 and len(axes[1].lines) == 3
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"\[0.0, 1.0\]"):
+        plot_cdf_quantiles(NORMAL, [1.5])
