@@ -14,6 +14,8 @@ Contents
 - notebook 00: :func:`check_imbalance_ratio`
 - notebook 01: :func:`check_cauchy_ppf`, :func:`check_categorical_sampler`
 - notebook 02: :func:`check_mvn_sampler`, :func:`check_class_posterior`
+- notebook 03: :func:`check_free_energy`
+- notebook 04: :func:`check_kl_divergence`
 """
 
 from __future__ import annotations
@@ -343,4 +345,77 @@ def check_imbalance_ratio(answer, y) -> bool:
 
 
 # Every public check, found by name, so that adding one needs no second edit.
+
+
+# ---- notebook 03 -------------------------------------------------------------------
+def check_free_energy(fn) -> bool:
+    """Notebook 03: ``fn(V, W, b, c)`` -> the RBM free energy of each row of ``V``.
+
+    ``F(v) = -v @ b - sum_j log(1 + exp(v @ W[:, j] + c_j))``, shape (n_samples,).
+    """
+    name = "my_free_energy"
+    rng = np.random.default_rng(3)
+    V = (rng.uniform(size=(6, 5)) < 0.5).astype(np.float64)
+    W, b, c = rng.normal(size=(5, 4)), rng.normal(size=5), rng.normal(size=4)
+    # large pre-activations: log(1 + exp(x)) must not overflow
+    W_big = W * 400.0
+    expected = -V @ b - np.logaddexp(0.0, V @ W + c).sum(axis=1)
+    expected_big = -V @ b - np.logaddexp(0.0, V @ W_big + c).sum(axis=1)
+    result, error = _call(name, fn, V, W, b, c)
+    if error:
+        return _report(False, name, error)
+    arr, error = _as_float_array(result, (6,))
+    if error:
+        return _report(False, name, error, "return one free energy per row of V")
+    if np.allclose(arr, -expected):
+        return _report(
+            False, name, "the sign is flipped", "F(v) = -v.b - sum log(1 + exp(...))"
+        )
+    if np.allclose(arr, expected + V @ b) or np.allclose(arr, expected - V @ b):
+        return _report(False, name, "the visible-bias term is wrong or missing")
+    if not np.allclose(arr, expected, rtol=1e-6, atol=1e-8):
+        return _report(
+            False,
+            name,
+            "the values differ from the free energy",
+            "sum softplus(V @ W + c) over the hidden units",
+        )
+    big, _ = _call(name, fn, V, W_big, b, c)
+    big, error = _as_float_array(big, (6,)) if big is not None else (None, "failed")
+    if error or not np.all(np.isfinite(big)) or not np.allclose(big, expected_big):
+        return _report(
+            False,
+            name,
+            "it overflows for large pre-activations",
+            "use np.logaddexp(0, x) for log(1 + exp(x))",
+        )
+    return _report(True, name, "it matches the reference, stably.")
+
+
+# ---- notebook 04 -------------------------------------------------------------------
+def check_kl_divergence(fn) -> bool:
+    """Notebook 04: ``fn(mean, log_var)`` -> KL(N(mean, diag exp(log_var)) || N(0, I))
+    per row, in nats, shape (n_samples,)."""
+    name = "my_kl"
+    rng = np.random.default_rng(4)
+    mean, log_var = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    expected = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1.0 - log_var, axis=1)
+    result, error = _call(name, fn, mean, log_var)
+    if error:
+        return _report(False, name, error)
+    arr, error = _as_float_array(result, (5,))
+    if error:
+        return _report(False, name, error, "sum over the latent axis (axis=-1)")
+    if np.allclose(arr, 2 * expected):
+        return _report(False, name, "it is twice the KL", "keep the factor 1/2")
+    if not np.allclose(arr, expected, rtol=1e-6):
+        return _report(
+            False,
+            name,
+            "the values differ from the closed form",
+            "KL = 1/2 sum(exp(log_var) + mean**2 - 1 - log_var)",
+        )
+    return _report(True, name, "it matches the closed form.")
+
+
 __all__ = sorted(name for name in dict(globals()) if name.startswith("check_"))

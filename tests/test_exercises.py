@@ -23,6 +23,8 @@ def _crash(*args, **kwargs):
         exercises.check_categorical_sampler,
         exercises.check_mvn_sampler,
         exercises.check_class_posterior,
+        exercises.check_free_energy,
+        exercises.check_kl_divergence,
     ],
 )
 def test_stubs_and_crashes_fail_politely(check, capsys):
@@ -192,3 +194,41 @@ def test_imbalance_ratio(capsys):
     assert exercises.check_imbalance_ratio("ten", y) is False
     assert "expected a number" in capsys.readouterr().out
     assert exercises.check_imbalance_ratio(5.0, y) is False
+
+
+# ---- notebook 03 -------------------------------------------------------------------
+def test_free_energy(capsys):
+    def right(V, W, b, c):
+        return -V @ b - np.logaddexp(0.0, V @ W + c).sum(axis=1)
+
+    def overflowing(V, W, b, c):
+        return -V @ b - np.log1p(np.exp(V @ W + c)).sum(axis=1)
+
+    def no_bias(V, W, b, c):
+        return -np.logaddexp(0.0, V @ W + c).sum(axis=1)
+
+    def flipped(V, W, b, c):
+        return -right(V, W, b, c)
+
+    with np.errstate(over="ignore"):
+        assert exercises.check_free_energy(overflowing) is False
+    assert "overflows" in capsys.readouterr().out
+    assert exercises.check_free_energy(no_bias) is False
+    assert "visible-bias" in capsys.readouterr().out
+    assert exercises.check_free_energy(flipped) is False
+    assert "sign" in capsys.readouterr().out
+    assert exercises.check_free_energy(right) is True
+    assert "Right" in capsys.readouterr().out
+
+
+# ---- notebook 04 -------------------------------------------------------------------
+def test_kl_divergence(capsys):
+    def right(mean, log_var):
+        return 0.5 * np.sum(np.exp(log_var) + mean**2 - 1.0 - log_var, axis=-1)
+
+    assert exercises.check_kl_divergence(right) is True
+    assert exercises.check_kl_divergence(lambda m, lv: 2 * right(m, lv)) is False
+    assert "twice" in capsys.readouterr().out
+    assert exercises.check_kl_divergence(lambda m, lv: right(m, lv)[:, None]) is False
+    assert exercises.check_kl_divergence(lambda m, lv: right(m, 2 * lv)) is False
+    assert "closed form" in capsys.readouterr().out
