@@ -105,7 +105,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from ._base import check_random_state
+from ._base import check_labels, check_random_state
 
 __all__ = [
     "DATASETS",
@@ -904,12 +904,9 @@ def grayscale(X) -> np.ndarray:
 
 def _check_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X)
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D, got shape {y.shape}")
-    if X.ndim == 0 or X.shape[0] != y.shape[0]:
-        raise ValueError(f"X has shape {X.shape} but y has {y.shape[0]} labels")
-    return X, y
+    if X.ndim == 0:
+        raise ValueError("X must have a samples axis, got a scalar")
+    return X, check_labels(y, X.shape[0])
 
 
 def class_counts(y) -> dict[int, int]:

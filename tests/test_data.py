@@ -636,6 +636,17 @@ def test_make_imbalanced_bad_input(unbalanced_toy, kwargs, match):
         data.make_imbalanced(X, y, **kwargs)
 
 
+@pytest.mark.parametrize("helper", [data.make_imbalanced, data.subsample])
+def test_helpers_reject_mismatched_labels(unbalanced_toy, helper):
+    X, y = unbalanced_toy
+    kwargs = {"minority": 2, "ratio": 0.5} if helper is data.make_imbalanced else {}
+    args = () if kwargs else (5,)
+    with pytest.raises(ValueError, match="labels but X has"):
+        helper(X, y[:-1], *args, **kwargs)
+    with pytest.raises(ValueError, match="1-D"):
+        helper(X, y[:, None], *args, **kwargs)
+
+
 def test_subsample_is_stratified_and_deterministic():
     X, y = loaded("mnist", "train")
     X_sub, y_sub = data.subsample(X, y, 1000, seed=0)
