@@ -13,24 +13,14 @@ import TensorFlow until a module that needs it is touched.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "config",
-    "data",
-    "plotting",
-    "sampling",
-    "bayes",
-    "rbm",
-    "vae",
-    "autoencoder",
-    "cluster",
-    "unit",
-    "classifiers",
-    "metrics",
-    "augment",
-    "exercises",
+# Every public module of the package (files not starting with "_"), found on disk so
+# that the list can never name a module that does not exist.
+_SUBMODULES = tuple(
+    m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")
 )
 
 __all__ = [*_SUBMODULES, "seed_everything", "setup"]

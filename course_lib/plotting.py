@@ -12,8 +12,14 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._base import check_array
+
 __all__ = [
     "image_grid",
+    "plot_cdf_quantiles",
+    "plot_real_vs_synthetic",
+    "plot_regularization_path",
+    "plot_samples_vs_pdf",
     "image_rows",
     "latent_scatter",
     "loss_curves",
@@ -269,3 +275,171 @@ def metric_bars(
         ax.set_title(title)
     fig.tight_layout()
     return fig, ax
+
+
+# ---- figures of notebook 01 (inverse-transform sampling) -------------------------
+def _new_axes(ax, figsize):
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
+def plot_cdf_quantiles(dist, levels, *, x=None, ax=None, title=None):
+    """The CDF of a scipy frozen distribution with ``ppf(level)`` marked for each level.
+
+    Each level ``q`` on the vertical axis is traced across to the curve and down to
+    ``x = ppf(q)``: reading the CDF backwards is exactly what inverse-transform
+    sampling does with a uniform ``q``. Returns ``(fig, ax)``.
+    """
+    from .sampling import check_quantiles
+
+    levels = check_quantiles(levels, name="levels")
+    if x is None:
+        x = np.linspace(dist.ppf(0.001), dist.ppf(0.999), 400)
+    fig, ax = _new_axes(ax, (6.4, 3.6))
+    ax.plot(x, dist.cdf(x), lw=2, label="CDF  F(x) = P(X ≤ x)")
+    for q, x_q in zip(levels, dist.ppf(levels), strict=True):
+        ax.plot([x[0], x_q, x_q], [q, q, 0], ls="--", lw=1, color="0.5")
+        ax.plot([x_q], [q], "o", color="C3")
+        ax.annotate(
+            f"ppf({q:.4f}) = {x_q:.1f}",
+            (x_q, q),
+            xytext=(8, -14),
+            textcoords="offset points",
+            fontsize=9,
+        )
+    ax.set(xlim=(x[0], x[-1]), ylim=(0, 1.03), xlabel="x", ylabel="F(x)")
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig, ax
+
+
+def plot_samples_vs_pdf(samples, pdf, *, bins=80, ax=None, title=None, xlabel="x"):
+    """A density histogram of 1-D ``samples`` under the curve ``pdf(x)``.
+
+    Returns ``(fig, ax)``.
+    """
+    samples = check_array(samples, name="samples", ndim=1)
+    fig, ax = _new_axes(ax, (6.4, 3.4))
+    ax.hist(
+        samples, bins=bins, density=True, alpha=0.5, label=f"{samples.size:,} samples"
+    )
+    x = np.linspace(samples.min(), samples.max(), 400)
+    ax.plot(x, pdf(x), lw=2, color="C3", label="pdf")
+    ax.set(xlabel=xlabel, ylabel="density")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig, ax
+
+
+def plot_real_vs_synthetic(
+    real, synthetic: dict, *, bins=50, xlabel="value", title=None
+):
+    """Compare a real 1-D feature with synthetic versions: histograms and CDFs.
+
+    Parameters
+    ----------
+    real : array-like, shape (n,)
+    synthetic : dict name -> array-like of shape (m,)
+
+    Returns
+    -------
+    fig, axes : two axes, density histograms (left) and empirical CDFs (right).
+    """
+    real = check_array(real, name="real", ndim=1)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    edges = np.histogram_bin_edges(real, bins=bins)
+    axes[0].hist(real, bins=edges, density=True, color="0.6", label="real")
+    for k, (name, values) in enumerate(synthetic.items()):
+        values = check_array(values, name=name, ndim=1)
+        axes[0].hist(
+            values,
+            bins=edges,
+            density=True,
+            histtype="step",
+            lw=2,
+            color=f"C{k}",
+            label=name,
+        )
+    # The real CDF goes on top, dashed, so a synthetic curve lying on it stays visible.
+    for k, (name, values) in enumerate([*synthetic.items(), ("real", real)]):
+        values = np.sort(np.asarray(values, dtype=np.float64))
+        is_real = k == len(synthetic)
+        axes[1].step(
+            values,
+            np.arange(1, values.size + 1) / values.size,
+            where="post",
+            color="k" if is_real else f"C{k}",
+            ls="--" if is_real else "-",
+            lw=1.5 if is_real else 2,
+            zorder=3 if is_real else 2,
+            label=name,
+        )
+    axes[0].set(xlabel=xlabel, ylabel="density")
+    axes[1].set(xlabel=xlabel, ylabel="fraction ≤ value (empirical CDF)")
+    axes[0].legend()
+    axes[1].legend(loc="lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig, axes
+
+
+# ---- figures of notebook 02 (Gaussian Bayes) ------------------------------------
+def plot_regularization_path(
+    rows, *, metrics=("accuracy", "log_likelihood"), title=None
+):
+    """Held-out metrics against ``reg``, from :func:`regularization_path` rows.
+
+    One panel per entry of ``metrics``; several ``covariance`` kinds may be mixed.
+    Numeric ``reg`` values are drawn as a curve on a log axis, a ``"ledoit_wolf"`` row
+    as a horizontal dashed line in the same colour. Returns ``(fig, axes)``, ``axes``
+    a 1-D array with one axis per metric.
+    """
+    if not rows:
+        raise ValueError("rows must hold at least one result of regularization_path")
+    labels = {
+        "accuracy": "held-out accuracy",
+        "log_likelihood": "held-out log p(x) per row (nats)",
+    }
+    unknown = [key for key in metrics if key not in labels]
+    if unknown or not metrics:
+        raise ValueError(f"metrics must be chosen from {sorted(labels)}, got {metrics}")
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=(5.5 * len(metrics), 3.6), squeeze=False
+    )
+    axes = axes[0]
+    kinds = list(dict.fromkeys(row["covariance"] for row in rows))
+    for color, kind in enumerate(kinds):
+        mine = [row for row in rows if row["covariance"] == kind]
+        numeric = sorted(
+            (row for row in mine if not isinstance(row["reg"], str)),
+            key=lambda row: row["reg"],
+        )
+        shrunk = [row for row in mine if row["reg"] == "ledoit_wolf"]
+        for ax, key in zip(axes, metrics, strict=True):
+            if numeric:
+                ax.plot(
+                    [row["reg"] for row in numeric],
+                    [row[key] for row in numeric],
+                    "o-",
+                    color=f"C{color}",
+                    label=f"{kind}, reg = r (added diagonal)",
+                )
+            for row in shrunk:
+                ax.axhline(
+                    row[key], ls="--", color=f"C{color}", label=f"{kind}, Ledoit–Wolf"
+                )
+    for ax, key in zip(axes, metrics, strict=True):
+        ax.set_xscale("log")
+        ax.set(xlabel="r (added to the covariance diagonal)", ylabel=labels[key])
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig, axes

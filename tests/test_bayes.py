@@ -7,12 +7,8 @@ import pytest
 from scipy.stats import multivariate_normal
 from sklearn.covariance import LedoitWolf
 
-from course_lib.bayes import (
-    GaussianBayesGenerator,
-    adjacent_pixel_correlation,
-    ledoit_wolf_covariance,
-    regularization_path,
-)
+from course_lib.bayes import GaussianBayesGenerator, ledoit_wolf_covariance
+from course_lib.metrics import adjacent_pixel_correlation, regularization_path
 
 
 def _three_classes(n_per_class=150, n_features=6, seed=0):
@@ -214,7 +210,7 @@ def test_regularization_path():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from course_lib.bayes import plot_regularization_path
+    from course_lib.plotting import plot_regularization_path
 
     fig, axes = plot_regularization_path(rows + diag, title="path")
     # per panel: 2 curves (full, diag) and 1 Ledoit–Wolf line

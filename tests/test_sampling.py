@@ -311,7 +311,7 @@ def test_figures_return_fig_and_axes():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from course_lib.sampling import (
+    from course_lib.plotting import (
         plot_cdf_quantiles,
         plot_real_vs_synthetic,
         plot_samples_vs_pdf,

@@ -1,0 +1,44 @@
+"""Tests of course_lib.experiment: the imbalanced-classifier experiment."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib import augment, experiment
+
+
+def test_experiment_shows_imbalance_hurts_the_minority():
+    rng = np.random.default_rng(0)
+    y_train = np.repeat(np.arange(3), 100)
+    y_test = np.repeat(np.arange(3), 50)
+    centres = np.array([[0.3] * 16, [0.5] * 16, [0.7] * 16]).reshape(3, 4, 4)
+    X_train = centres[y_train] + rng.normal(0, 0.25, (300, 4, 4))
+    X_test = centres[y_test] + rng.normal(0, 0.25, (150, 4, 4))
+    rows = experiment.imbalance_experiment(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        minority=1,
+        ratio=0.03,
+        seeds=(0, 1),
+        generators={"random oversampling": lambda s: augment.RandomOversampler()},
+        verbose=False,
+    )
+    by_name = {row["method"]: row for row in rows}
+    assert list(by_name) == [
+        "balanced (reference)",
+        "imbalanced",
+        "random oversampling",
+    ]
+    assert by_name["imbalanced"]["n_minority_train"] == 3
+    assert by_name["random oversampling"]["n_synthetic"] == 97
+    # the middle class, cut to 3 rows, is barely recalled; the reference recalls it
+    assert by_name["imbalanced"]["minority_recall"] < 0.3
+    assert by_name["balanced (reference)"]["minority_recall"] > 0.6
+    assert (
+        by_name["random oversampling"]["minority_recall"]
+        > (by_name["imbalanced"]["minority_recall"])
+    )
+    text = experiment.format_results(rows)
+    assert "±" in text and "random oversampling" in text
