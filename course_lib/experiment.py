@@ -15,8 +15,9 @@ import numpy as np
 from ._base import BaseGenerator, check_array, check_labels
 from .augment import augment_class
 from .classifiers import make_classifier, scores
+from .metrics import memorization_ratio
 
-__all__ = ["format_results", "imbalance_experiment"]
+__all__ = ["format_results", "imbalance_experiment", "rare_class_question"]
 
 
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
@@ -65,7 +66,10 @@ def imbalance_experiment(
     -------
     rows : list of dict, one per training set, with the mean and standard deviation
         over seeds of ``minority_recall``, ``balanced_accuracy`` and ``macro_f1``,
-        plus ``n_minority_train`` (real minority rows) and ``n_synthetic``.
+        plus ``n_minority_train`` (real minority rows) and ``n_synthetic``; generator
+        rows also hold ``memorization``, the mean over seeds of
+        :func:`course_lib.metrics.memorization_ratio` of the synthetic minority rows
+        against the real ones they were fitted on (0 = copies, ~1 = new).
     """
     from .data import make_imbalanced
 
@@ -83,6 +87,7 @@ def imbalance_experiment(
     names = (["balanced (reference)"] if include_balanced else []) + ["imbalanced"]
     names += list(generators)
     per_method = {name: [] for name in names}
+    memorization = {name: [] for name in generators}
     counts = {}
     for seed in seeds:
         X_imb, y_imb = make_imbalanced(
@@ -100,6 +105,9 @@ def imbalance_experiment(
             X_aug, y_aug = augment_class(
                 X_imb, y_imb, factory(seed), label=minority, n_new=n_new, seed=seed
             )
+            real = X_imb[y_imb == minority]
+            if n_min >= 2 and n_new > 0:
+                memorization[name].append(memorization_ratio(X_aug[-n_new:], real))
             if verbose:
                 print(
                     f"  seed {seed}: {name}: fitted on {n_min} rows, "
@@ -129,6 +137,8 @@ def imbalance_experiment(
             mean, std = _mean_std([r[metric] for r in per_method[name]])
             row[metric] = mean
             row[f"{metric}_std"] = std
+        if memorization.get(name):
+            row["memorization"] = float(np.mean(memorization[name]))
         rows.append(row)
     return rows
 
@@ -150,5 +160,54 @@ def format_results(rows: Sequence[Mapping], *, title: str | None = None) -> str:
             ("macro_f1", "macro-F1"),
         ):
             cells[label] = f"{row[metric]:.3f} ± {row[f'{metric}_std']:.3f}"
+        if any("memorization" in r for r in rows):
+            cells["memorization"] = (
+                f"{row['memorization']:.2f}" if "memorization" in row else ""
+            )
         table.append(cells)
     return results_table(table, title=title)
+
+
+def rare_class_question(
+    generators: Mapping[str, Callable[[int], BaseGenerator]],
+    *,
+    minority: int = 8,
+    ratio: float = 0.01,
+    n_train: int | None = None,
+    seeds: Sequence[int] | None = None,
+    classifier: str = "logreg",
+    verbose: bool = False,
+) -> list[dict]:
+    """The course's question, asked the same way in every generator notebook.
+
+    The task of notebook 00: the shipped MNIST training split (scaled to [0, 1],
+    ``n_train`` rows, stratified; profile-sized when None), digit ``minority`` cut
+    to ``ratio`` of the other classes' size, scored on the untouched test split.
+    The rows compare no augmentation and random oversampling with each of
+    ``generators`` (name -> ``seed -> unfitted generator``), each fitted on the real
+    minority rows of that seed only; see :func:`imbalance_experiment`.
+    """
+    from . import config, data
+    from .augment import RandomOversampler
+
+    if n_train is None:
+        n_train = config.pick(smoke=2000, standard=None)
+    if seeds is None:
+        seeds = config.pick(smoke=(0, 1), standard=(0, 1, 2))
+    X_train, y_train = data.load("mnist", "train")
+    X_train, y_train = data.subsample(data.to_unit(X_train), y_train, n_train)
+    X_test, y_test = data.load("mnist", "test")
+    contenders = {"random oversampling": lambda seed: RandomOversampler()}
+    contenders.update(generators)
+    return imbalance_experiment(
+        X_train,
+        y_train,
+        data.to_unit(X_test),
+        y_test,
+        minority=minority,
+        ratio=ratio,
+        generators=contenders,
+        seeds=seeds,
+        classifier=classifier,
+        verbose=verbose,
+    )

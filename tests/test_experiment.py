@@ -42,3 +42,34 @@ def test_experiment_shows_imbalance_hurts_the_minority():
     )
     text = experiment.format_results(rows)
     assert "±" in text and "random oversampling" in text
+
+
+def test_memorization_column_separates_copies_from_new_samples():
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(3), 40)
+    X = rng.uniform(0, 1, (120, 4, 4)).astype(np.float32)
+
+    class Jitter(augment.RandomOversampler):
+        def sample(self, n, y=None, seed=None):
+            rows = super().sample(n, y, seed)
+            return rows + np.random.default_rng(seed).normal(0, 1.0, rows.shape)
+
+    rows = experiment.imbalance_experiment(
+        X,
+        y,
+        X,
+        y,
+        minority=1,
+        ratio=0.2,
+        seeds=(0,),
+        verbose=False,
+        generators={
+            "copies": lambda s: augment.RandomOversampler(),
+            "far": lambda s: Jitter(),
+        },
+    )
+    by_name = {row["method"]: row for row in rows}
+    assert by_name["copies"]["memorization"] == 0.0
+    assert by_name["far"]["memorization"] > 1.5
+    assert "memorization" not in by_name["imbalanced"]
+    assert "memorization" in experiment.format_results(rows)
