@@ -20,6 +20,7 @@ import os
 import platform
 import random
 import sys
+import time
 
 import numpy as np
 
@@ -151,9 +152,30 @@ def device_summary() -> str:
             f"python     {platform.python_version()}",
             f"tensorflow {tf.__version__}",
             f"keras      {keras.__version__} (backend: {keras.backend.backend()})",
+            f"CPU        {cpu_model()}",
             f"GPUs       {gpu_text}",
         ]
     )
+
+
+def cpu_model() -> str:
+    """The processor's model name and the number of cores this process may use."""
+    name = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+    return f"{name}, {len(os.sched_getaffinity(0))} cores"
+
+
+_started = time.perf_counter()
+
+
+def elapsed() -> str:
+    """Wall time since :func:`setup`, with the machine it ran on (for results cells)."""
+    return f"{time.perf_counter() - _started:.0f} s since setup on {cpu_model()}"
 
 
 def setup(seed: int = 42, profile: str | None = None) -> str:
@@ -161,6 +183,8 @@ def setup(seed: int = 42, profile: str | None = None) -> str:
 
     Returns the active profile name.
     """
+    global _started
+    _started = time.perf_counter()
     active = get_profile(profile)
     seed_everything(seed)
     print(f"profile    {active}  (set {ENV_VAR}=smoke|standard|full to change)")
