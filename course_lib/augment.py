@@ -33,11 +33,6 @@ class RandomOversampler(BaseGenerator):
         The training rows (kept in their original dtype).
     """
 
-    _api_input = "real"
-
-    def __init__(self):
-        pass
-
     def fit(self, X, y=None):
         X2d, y = self._validate_fit(X, y, dtype=None)
         self.rows_ = X2d.copy()

@@ -21,66 +21,17 @@ Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
+from scipy.special import logsumexp
+from sklearn.covariance import ledoit_wolf
 
-from ._base import BaseGenerator, check_array, check_labels
+from ._base import BaseGenerator, check_array, check_labels, check_param
 
-__all__ = [
-    "GaussianBayesGenerator",
-    "ledoit_wolf_covariance",
-]
+__all__ = ["GaussianBayesGenerator"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-def _logsumexp_rows(values: np.ndarray) -> np.ndarray:
-    """``log Σ_k exp(values[:, k])`` per row, without under- or overflow.
-
-    Subtracting each row's maximum first makes the largest term ``exp(0) = 1``:
-    log-likelihoods of 784-pixel images are in the hundreds or thousands, where a
-    plain ``exp`` gives 0 or inf.
-    """
-    row_max = values.max(axis=1)
-    return row_max + np.log(np.sum(np.exp(values - row_max[:, None]), axis=1))
-
-
-def ledoit_wolf_covariance(X) -> tuple[np.ndarray, np.ndarray, float]:
-    """Ledoit–Wolf shrinkage estimate of the covariance of the rows of ``X``.
-
-    ``Σ = (1 - δ) S + δ μ I`` with ``S`` the maximum-likelihood covariance (divided by
-    ``n``), ``μ = trace(S) / d`` and the shrinkage ``δ`` in [0, 1] that minimizes the
-    expected squared (Frobenius) error, estimated from the data. Same result as
-    ``sklearn.covariance.LedoitWolf().fit(X)``.
-
-    Parameters
-    ----------
-    X : ndarray, shape (n_samples, n_features)
-
-    Returns
-    -------
-    mean : ndarray, shape (n_features,)
-    covariance : ndarray, shape (n_features, n_features)
-    shrinkage : float
-        ``δ``: 0 keeps ``S``, 1 replaces it by ``μ I``.
-    """
-    X = check_array(X, ndim=2, min_samples=2)
-    n_samples, n_features = X.shape
-    mean = X.mean(axis=0)
-    centered = X - mean
-    emp_cov = centered.T @ centered / n_samples
-    mu = np.trace(emp_cov) / n_features
-    squared = centered**2
-    # beta: the estimated variance of the entries of S around Σ (the noise);
-    # delta: the squared distance between S and the target μ I (the signal).
-    beta_sum = np.sum(squared.T @ squared) / n_samples
-    delta_sum = np.sum(emp_cov**2)
-    beta = (beta_sum - delta_sum) / (n_features * n_samples)
-    delta = (delta_sum - 2.0 * mu * np.trace(emp_cov) + n_features * mu**2) / n_features
-    beta = min(beta, delta)
-    shrinkage = 0.0 if beta == 0 else float(beta / delta)
-    covariance = (1.0 - shrinkage) * emp_cov
-    covariance.flat[:: n_features + 1] += shrinkage * mu
-    return mean, covariance, shrinkage
 
 
 class GaussianBayesGenerator(BaseGenerator):
@@ -115,8 +66,6 @@ class GaussianBayesGenerator(BaseGenerator):
     have one row, ``sample`` returns only ``X_new`` and the classifier methods raise.
     """
 
-    _api_test_params = {}
-    _api_input = "real"
     _min_samples_per_class = 2
 
     def __init__(self, *, reg="ledoit_wolf", covariance: str = "full"):
@@ -124,38 +73,21 @@ class GaussianBayesGenerator(BaseGenerator):
         self.covariance = covariance
 
     # ---- fitting --------------------------------------------------------------------
-    def _check_params(self):
-        if self.covariance not in ("full", "diag"):
-            raise ValueError(
-                f"covariance must be 'full' or 'diag', got {self.covariance!r}"
-            )
-        if isinstance(self.reg, str):
-            if self.reg != "ledoit_wolf":
-                raise ValueError(
-                    f"reg must be 'ledoit_wolf' or a number >= 0, got {self.reg!r}"
-                )
-        elif (
-            isinstance(self.reg, bool)
-            or not isinstance(self.reg, (int, float, np.integer, np.floating))
-            or not np.isfinite(self.reg)
-            or self.reg < 0
-        ):
-            raise ValueError(
-                f"reg must be 'ledoit_wolf' or a number >= 0, got {self.reg!r}"
-            )
-
     def _class_covariance(self, rows: np.ndarray):
+        """(mean, regularized covariance, Ledoit–Wolf shrinkage or 0) of ``rows``."""
+        mean = rows.mean(axis=0)
         if self.reg == "ledoit_wolf":
-            mean, cov, shrinkage = ledoit_wolf_covariance(rows)
+            cov, shrinkage = ledoit_wolf(rows)
         else:
-            mean = rows.mean(axis=0)
             centered = rows - mean
             cov = centered.T @ centered / rows.shape[0]
             cov.flat[:: cov.shape[0] + 1] += float(self.reg)
             shrinkage = 0.0
-        if self.covariance == "diag":
-            cov = np.diag(np.diag(cov))
-        return mean, cov, shrinkage
+        return (
+            mean,
+            np.diag(np.diag(cov)) if self.covariance == "diag" else cov,
+            shrinkage,
+        )
 
     def fit(self, X, y=None):
         """Estimate the class prior, per-class means and regularized covariances.
@@ -173,8 +105,13 @@ class GaussianBayesGenerator(BaseGenerator):
             for NaN, mismatched X/y lengths, a class with fewer than 2 samples, or a
             covariance that is not positive definite (then: regularize).
         """
-        self._check_params()
         X2d, y = self._validate_fit(X, y, min_samples=2)
+        if self.covariance not in ("full", "diag"):
+            raise ValueError(
+                f"covariance must be 'full' or 'diag', got {self.covariance!r}"
+            )
+        if self.reg != "ledoit_wolf":
+            check_param(self.reg, "reg ('ledoit_wolf' or a number)", Real, min_val=0)
         groups = (
             [(None, X2d)] if y is None else [(c, X2d[y == c]) for c in self.classes_]
         )
@@ -192,7 +129,6 @@ class GaussianBayesGenerator(BaseGenerator):
             try:
                 self.cholesky_[k] = np.linalg.cholesky(cov)
             except np.linalg.LinAlgError:
-                del self.n_features_in_  # a failed fit must not look fitted
                 which = "the data" if label is None else f"class {label}"
                 raise ValueError(
                     f"the covariance of {which} is not positive definite (singular: "
@@ -278,7 +214,7 @@ class GaussianBayesGenerator(BaseGenerator):
         """``log p(y | x)``, shape (n_samples, n_classes), by Bayes' rule in logs."""
         self._check_classifier()
         joint = self.log_likelihood(X) + self.log_prior_
-        return joint - _logsumexp_rows(joint)[:, None]
+        return joint - logsumexp(joint, axis=1, keepdims=True)
 
     def predict_proba(self, X) -> np.ndarray:
         """``p(y | x)``, shape (n_samples, n_classes); rows sum to 1."""
@@ -302,4 +238,4 @@ class GaussianBayesGenerator(BaseGenerator):
         The density of the whole model (the mixture over classes); its mean on
         held-out data measures how well the model generates, not how it classifies.
         """
-        return _logsumexp_rows(self.log_likelihood(X) + self.log_prior_)
+        return logsumexp(self.log_likelihood(X) + self.log_prior_, axis=1)

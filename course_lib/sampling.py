@@ -17,6 +17,7 @@ Nothing here imports TensorFlow.
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from ._base import (
     check_array,
     check_labels,
     check_n_samples,
+    check_param,
     check_random_state,
 )
 
@@ -55,15 +57,8 @@ def check_quantiles(q, *, name: str = "q") -> np.ndarray:
     ValueError
         if ``q`` is not numeric, is 2-D or more, holds NaN, or leaves [0, 1].
     """
-    arr = np.asarray(q)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{name} must be a 1-D array of quantiles (probabilities), "
-            f"got shape {arr.shape}"
-        )
-    return check_array(arr, name=name, ndim=1, min_samples=0, value_range=(0.0, 1.0))
+    q = np.reshape(q, -1) if np.ndim(q) == 0 else q
+    return check_array(q, name=name, ndim=1, min_samples=0, value_range=(0.0, 1.0))
 
 
 def _uniform_open(rng: np.random.Generator, shape) -> np.ndarray:
@@ -130,8 +125,7 @@ def exponential_ppf(q, rate: float = 1.0) -> np.ndarray:
     rate : float
         ``λ > 0``; the mean is ``1 / λ``.
     """
-    if not np.isfinite(rate) or rate <= 0:
-        raise ValueError(f"rate must be a positive number, got {rate!r}")
+    check_param(rate, "rate", Real, min_val=0, include_boundaries="neither")
     q = check_quantiles(q)
     with np.errstate(divide="ignore"):
         return -np.log1p(-q) / rate
@@ -157,13 +151,7 @@ def empirical_ppf(data, q, *, method: str = "linear") -> np.ndarray:
     ndarray, shape (m,)
     """
     _check_method(method)
-    values = np.asarray(data)
-    if values.ndim != 1:
-        raise ValueError(
-            f"data must be 1-D (one feature), got shape {values.shape}; "
-            "for per-column tabular data use EmpiricalPPFSampler().fit(X)"
-        )
-    values = check_array(values, name="data", ndim=1, min_samples=1)
+    values = check_array(data, name="data (one feature)", ndim=1)
     q = check_quantiles(q)
     return _quantile_columns(np.sort(values)[:, None], q[:, None], method)[:, 0]
 
@@ -251,9 +239,6 @@ class EmpiricalPPFSampler(BaseGenerator):
         ``linspace(0, 1, n_levels)``.
     """
 
-    _api_test_params = {}
-    _api_input = "real"
-
     def __init__(self, *, method: str = "linear", n_quantiles: int | None = None):
         self.method = method
         self.n_quantiles = n_quantiles
@@ -268,16 +253,10 @@ class EmpiricalPPFSampler(BaseGenerator):
         y : array-like of int, shape (n_samples,), optional
             Class labels: makes the sampler class-conditional.
         """
-        _check_method(self.method)
-        if self.n_quantiles is not None and (
-            isinstance(self.n_quantiles, bool)
-            or not isinstance(self.n_quantiles, (int, np.integer))
-            or self.n_quantiles < 2
-        ):
-            raise ValueError(
-                f"n_quantiles must be None or an integer >= 2, got {self.n_quantiles!r}"
-            )
         X2d, y = self._validate_fit(X, y)
+        _check_method(self.method)
+        if self.n_quantiles is not None:
+            check_param(self.n_quantiles, "n_quantiles", Integral, min_val=2)
         groups = [X2d] if y is None else [X2d[y == c] for c in self.classes_]
         self.quantiles_ = [self._column_quantiles(rows) for rows in groups]
         return self
@@ -322,11 +301,7 @@ class EmpiricalPPFSampler(BaseGenerator):
                     "this sampler is class-conditional: pass one class as y=<int>"
                 )
             y = int(check_labels([y], 1)[0])
-            if y not in self.classes_:
-                raise ValueError(
-                    f"label {y} was never seen in fit; "
-                    f"known classes: {self.classes_.tolist()}"
-                )
+            self._check_known([y])
         elif y is not None:
             raise ValueError("this sampler was fitted without labels; omit y")
         table = self.quantiles_[self._class_index(y)]

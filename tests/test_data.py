@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
-import os
-import re
 import shutil
 import socket
-import tarfile
+import sys
 import time
+import types
 from collections import Counter
 from pathlib import Path
 
@@ -84,8 +82,8 @@ def whole_file(name):
     """The underlying shipped file(s) of a split dataset, as (X uint8, y)."""
     if name in ("mnist", "kannada_mnist"):
         prefix = "mnist_t10k" if name == "mnist" else "kannada_mnist_test"
-        X = data._read_idx(REPO_DATA / f"{prefix}_images_idx3_ubyte.gz", 0x803)
-        y = data._read_idx(REPO_DATA / f"{prefix}_labels_idx1_ubyte.gz", 0x801)
+        X = data._read_idx(REPO_DATA / f"{prefix}_images_idx3_ubyte.gz")
+        y = data._read_idx(REPO_DATA / f"{prefix}_labels_idx1_ubyte.gz")
         return X, y.astype(np.int64)
     if name == "lfw_people":
         parts = [np.load(REPO_DATA / f"lfw_people_{i}.npz") for i in range(3)]
@@ -178,7 +176,7 @@ def test_splits_are_deterministic():
 
 
 def test_dig_mnist_is_test_only():
-    with pytest.raises(ValueError, match="test-only"):
+    with pytest.raises(ValueError, match="no split 'train'; valid: test"):
         data.load("dig_mnist", "train")
 
 
@@ -214,7 +212,7 @@ def test_flipped_byte_raises_integrity_error(tmp_path, monkeypatch):
         data.load("mnist")
     message = str(err.value)
     assert MNIST_FILES[0] in message
-    assert data.SHIPPED_SHA256[MNIST_FILES[0]] in message  # expected
+    assert data.DATASETS["mnist"]["files"][MNIST_FILES[0]] in message  # expected
     assert hashlib.sha256(bytes(raw)).hexdigest() in message  # actual
     assert f"git checkout -- data/{MNIST_FILES[0]}" in message
     assert isinstance(err.value, ValueError)
@@ -237,45 +235,39 @@ def test_missing_file_raises_integrity_error(tmp_path, monkeypatch):
 def test_intact_copy_loads_and_is_hashed_once(tmp_path, monkeypatch):
     copy_data(tmp_path, monkeypatch, MNIST_FILES)
     calls = []
-    real = data._sha256
-    monkeypatch.setattr(data, "_sha256", lambda p: calls.append(p) or real(p))
+    real = hashlib.file_digest
+    monkeypatch.setattr(
+        hashlib, "file_digest", lambda f, d: calls.append(f) or real(f, d)
+    )
     X, _ = data.load("mnist", verbose=False)
     data.load("mnist", "test", verbose=False)
     assert len(calls) == 2  # each file once per process
     assert np.array_equal(X, loaded("mnist", "train")[0])
 
 
-def test_manifest_and_checksum_table_agree():
+def sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def test_manifest_files_and_the_dataset_table_agree():
     manifest = (REPO_DATA / "MANIFEST.md").read_text()
     shipped = sorted(p.name for p in REPO_DATA.iterdir() if p.suffix in (".gz", ".npz"))
-    assert shipped == sorted(data.SHIPPED_SHA256)
-    for name, sha in data.SHIPPED_SHA256.items():
-        line = next(ln for ln in manifest.splitlines() if f"`{name}`" in ln)
-        assert sha in line, name
-        assert data._sha256(REPO_DATA / name) == sha, name
-    for entry in data.DOWNLOADS.values():
-        if entry["sha256"]:
-            assert entry["sha256"] in manifest
-
-
-def test_idx_parser_rejects_bad_files(tmp_path):
-    good = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
-    header = (0x803).to_bytes(4, "big") + b"".join(
-        d.to_bytes(4, "big") for d in good.shape
-    )
-    path = tmp_path / "ok.gz"
-    path.write_bytes(gzip.compress(header + good.tobytes()))
-    assert np.array_equal(data._read_idx(path, 0x803), good)
-    with pytest.raises(ValueError, match=r"ok\.gz.*magic"):
-        data._read_idx(path, 0x801)
-    short = tmp_path / "short.gz"
-    short.write_bytes(gzip.compress(header + good.tobytes()[:-5]))
-    with pytest.raises(ValueError, match=r"short\.gz.*truncated"):
-        data._read_idx(short, 0x803)
-    cut = tmp_path / "cut.gz"
-    cut.write_bytes(path.read_bytes()[:-10])
-    with pytest.raises(ValueError, match=r"cut\.gz"):
-        data._read_idx(cut, 0x803)
+    table = {f: sha for e in data.DATASETS.values() for f, sha in e["files"].items()}
+    assert shipped == sorted(table)
+    for fname, sha in table.items():
+        line = next(ln for ln in manifest.splitlines() if f"`{fname}`" in ln)
+        assert sha in line, fname
+        assert sha256(REPO_DATA / fname) == sha, fname
+    for name, entry in data.DATASETS.items():
+        # the manifest's split table: | `name` | files | N | train | test |
+        row = next(ln for ln in manifest.splitlines() if ln.startswith(f"| `{name}` |"))
+        cells = [cell.strip() for cell in row.split("|")[3:6]]
+        n_train, n_test = entry["shipped"].get("train"), entry["shipped"]["test"]
+        assert cells[0] == str(sum(entry["shipped"].values())) or name == "cifar10"
+        assert cells[1].startswith(str(n_train) if n_train else "none"), name
+        assert cells[2].startswith(str(n_test)), name
+        for url, sha in entry.get("full", {}).get("files", {}).values():
+            assert not sha or sha in manifest, url
 
 
 # ---- no pickle ----------------------------------------------------------------------
@@ -284,8 +276,8 @@ def test_object_arrays_are_refused(tmp_path, monkeypatch):
     path = folder / "lfw_people_0.npz"
     with open(path, "wb") as fh:
         np.savez(fh, x=np.array([{"a": 1}], dtype=object), y=np.zeros(1))
-    monkeypatch.setitem(data.SHIPPED_SHA256, path.name, data._sha256(path))
-    with pytest.raises(ValueError, match=r"lfw_people_0\.npz.*allow_pickle"):
+    monkeypatch.setitem(data.DATASETS["lfw_people"]["files"], path.name, sha256(path))
+    with pytest.raises(ValueError, match="allow_pickle"):
         data.load("lfw_people")
 
 
@@ -313,8 +305,8 @@ def test_offline_full_falls_back_quickly(capsys):
     assert elapsed < 5
     assert X.shape == (8000, 28, 28)
     assert len(out.splitlines()) == 1
-    assert "mnist/train: network unreachable: falling back to the shipped subset" in out
-    assert "storage.googleapis.com:443" in out
+    assert out.startswith("mnist/train: shipped subset data/mnist_t10k_images")
+    assert "full dataset not used (network unreachable: storage.googleapis.com" in out
 
 
 def test_probe_never_hangs(monkeypatch, capsys):
@@ -340,16 +332,17 @@ def test_full_profile_of_complete_sets_uses_them(capsys):
 
 def test_kannada_full_without_a_known_sha256_falls_back(monkeypatch, capsys):
     probes = []
-    monkeypatch.setattr(data, "_probe", lambda url: probes.append(url))
+    monkeypatch.setattr(data, "_unreachable", lambda url: probes.append(url))
     X, _ = data.load("kannada_mnist", "train", profile="full")
     out = capsys.readouterr().out
     assert X.shape == (8000, 28, 28)
-    assert "no verified sha256" in out and "falling back to the shipped subset" in out
+    assert "no verified sha256 is known for X_kannada_MNIST_train" in out
     assert probes == []  # nothing is fetched without a hash to check it against
 
 
 @pytest.fixture
-def tiny_mnist(tmp_path):
+def tiny_mnist(tmp_path, monkeypatch):
+    """A local mnist.npz standing in for the download (a file:// url, its sha256)."""
     rng = np.random.default_rng(0)
     arrays = {
         "x_train": rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
@@ -360,130 +353,83 @@ def tiny_mnist(tmp_path):
     path = tmp_path / "source" / "mnist.npz"
     path.parent.mkdir()
     np.savez_compressed(path, **arrays)
+    files = data.DATASETS["mnist"]["full"]["files"]
+    monkeypatch.setitem(files, "mnist.npz", [path.as_uri(), sha256(path)])
     return path, arrays
 
 
-def test_local_file_stands_in_for_a_download(tmp_path, monkeypatch, capsys, tiny_mnist):
+def test_local_file_stands_in_for_a_download(tmp_path, capsys, tiny_mnist):
     source, arrays = tiny_mnist
-    monkeypatch.setitem(
-        data.DOWNLOADS,
-        "mnist.npz",
-        {"url": source.as_uri(), "sha256": data._sha256(source), "size": None},
-    )
-    replaced = []
-    real_replace = os.replace
-
-    def spy_replace(src, dst):
-        replaced.append((Path(src), Path(dst)))
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", spy_replace)
-    cache = tmp_path / "cache"
     X, y = data.load("mnist", "train", profile="full")
     assert np.array_equal(X, arrays["x_train"]) and y.dtype == np.int64
     assert np.array_equal(y, arrays["y_train"])
     out = capsys.readouterr().out
-    assert "downloading" in out and "full dataset downloaded from file://" in out
-    assert "(30 images, 10 classes)" in out
-    # written atomically: a temporary file in the cache, then os.replace into place
-    assert len(replaced) == 1
-    tmp, final = replaced[0]
-    assert tmp.parent == cache and final == cache / "mnist.npz"
-    assert sorted(os.listdir(cache)) == ["mnist.npz"]
-    assert (cache / "mnist.npz").read_bytes() == source.read_bytes()
-    # the next load uses the cache, even with the source gone
-    source.unlink()
+    assert "Downloading data from file://" in out
+    assert out.splitlines()[-1].startswith("mnist/train: full dataset in ")
+    assert out.endswith("(30 images, 10 classes)\n")
+    cached = tmp_path / "cache" / "keras" / "mnist.npz"
+    assert cached.read_bytes() == source.read_bytes()
+    source.unlink()  # the next load uses the cache
     X_test, _ = data.load("mnist", "test", profile="full")
     assert np.array_equal(X_test, arrays["x_test"])
-    assert "from the local cache" in capsys.readouterr().out
 
 
-def test_download_with_wrong_sha_keeps_nothing(tmp_path, monkeypatch, tiny_mnist):
-    source, _ = tiny_mnist
-    monkeypatch.setitem(
-        data.DOWNLOADS,
-        "mnist.npz",
-        {"url": source.as_uri(), "sha256": "0" * 64, "size": None},
-    )
-    with pytest.raises(data.DataIntegrityError) as err:
-        data.load("mnist", profile="full", verbose=False)
-    assert "mnist.npz" in str(err.value) and "0" * 64 in str(err.value)
-    cache = tmp_path / "cache"
-    assert not cache.exists() or os.listdir(cache) == []
-
-
-def test_corrupt_cache_file_says_how_to_fix(tmp_path, monkeypatch, tiny_mnist):
-    source, _ = tiny_mnist
-    monkeypatch.setitem(
-        data.DOWNLOADS,
-        "mnist.npz",
-        {"url": source.as_uri(), "sha256": data._sha256(source), "size": None},
-    )
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    (cache / "mnist.npz").write_bytes(source.read_bytes()[:-100])
-    with pytest.raises(data.DataIntegrityError, match=r"mnist\.npz.*(delete|rm )"):
+def test_download_with_wrong_sha_raises_naming_the_file(monkeypatch, tiny_mnist):
+    files = data.DATASETS["mnist"]["full"]["files"]
+    monkeypatch.setitem(files, "mnist.npz", [tiny_mnist[0].as_uri(), "0" * 64])
+    with pytest.raises(data.DataIntegrityError, match=r"mnist\.npz.*delete it"):
         data.load("mnist", profile="full", verbose=False)
 
 
-def test_cifar10_binary_release_is_parsed(tmp_path, monkeypatch):
-    rng = np.random.default_rng(1)
-    members, expected = {}, {}
-    for part in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        labels = rng.integers(0, 10, 3, dtype=np.uint8)
-        chw = rng.integers(0, 256, (3, 3, 32, 32), dtype=np.uint8)
-        records = np.concatenate([labels[:, None], chw.reshape(3, -1)], axis=1)
-        members[f"cifar-10-batches-bin/{part}.bin"] = records.tobytes()
-        expected[part] = (chw.transpose(0, 2, 3, 1), labels)
-    archive = tmp_path / "cifar-10-binary.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        for name, payload in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(payload)
-            tar.addfile(info, io.BytesIO(payload))
-    monkeypatch.setitem(
-        data.DOWNLOADS,
-        "cifar-10-binary.tar.gz",
-        {"url": archive.as_uri(), "sha256": data._sha256(archive), "size": None},
+def test_corrupt_cache_file_is_fetched_again_or_says_how_to_fix(tmp_path, tiny_mnist):
+    source, arrays = tiny_mnist
+    cached = tmp_path / "cache" / "keras" / "mnist.npz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(source.read_bytes()[:-100])
+    X, _ = data.load("mnist", profile="full", verbose=False)  # the hash fails: fetched
+    assert np.array_equal(X, arrays["x_train"])
+    cached.write_bytes(source.read_bytes()[:-100])
+    source.unlink()
+    with pytest.raises(data.DataIntegrityError, match=r"mnist\.npz.*delete it"):
+        data.load("mnist", profile="full", verbose=False)
+
+
+def test_cifar10_full_goes_through_tensorflow_datasets(tmp_path, monkeypatch):
+    calls = []
+    fake = types.SimpleNamespace(
+        load=lambda name, **kwargs: calls.append((name, kwargs)) or ("X", "y"),
+        as_numpy=lambda pair: (np.zeros((2, 32, 32, 3), np.uint8), np.arange(2)),
     )
-    X, y = data.load("cifar10", "train", profile="full", verbose=False)
-    assert X.shape == (15, 32, 32, 3) and X.dtype == np.uint8
-    assert np.array_equal(X[:3], expected["data_batch_1"][0])
-    assert np.array_equal(X[-3:], expected["data_batch_5"][0])
-    assert np.array_equal(y[:3], expected["data_batch_1"][1])
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", fake)
+    (tmp_path / "cache" / "tensorflow_datasets" / "cifar10").mkdir(parents=True)
     X, y = data.load("cifar10", "test", profile="full", verbose=False)
-    assert np.array_equal(X, expected["test_batch"][0])
-    assert np.array_equal(y, expected["test_batch"][1])
+    assert X.shape == (2, 32, 32, 3) and y.tolist() == [0, 1]
+    where = tmp_path / "cache" / "tensorflow_datasets"
+    assert calls == [
+        (
+            "cifar10",
+            dict(split="test", batch_size=-1, as_supervised=True, data_dir=where),
+        )
+    ]
 
 
 def test_kannada_full_works_once_hashes_are_known(tmp_path, monkeypatch):
-    def idx_file(path, array):
-        magic = 0x803 if array.ndim == 3 else 0x801
-        header = magic.to_bytes(4, "big")
-        header += b"".join(d.to_bytes(4, "big") for d in array.shape)
-        path.write_bytes(gzip.compress(header + array.tobytes()))
-
     rng = np.random.default_rng(2)
     train_x = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
     train_y = np.arange(20, dtype=np.uint8) % 10
-    idx_file(tmp_path / "X_train.gz", train_x)
-    idx_file(tmp_path / "y_train.gz", train_y)
-    sources = {
-        "X_kannada_MNIST_train-idx3-ubyte.gz": tmp_path / "X_train.gz",
-        "y_kannada_MNIST_train-idx1-ubyte.gz": tmp_path / "y_train.gz",
-        "X_kannada_MNIST_test-idx3-ubyte.gz": (
-            REPO_DATA / "kannada_mnist_test_images_idx3_ubyte.gz"
-        ),
-        "y_kannada_MNIST_test-idx1-ubyte.gz": (
-            REPO_DATA / "kannada_mnist_test_labels_idx1_ubyte.gz"
-        ),
-    }
-    for fname, path in sources.items():
-        sha = data._sha256(path)
-        if data.DOWNLOADS[fname]["sha256"]:  # the test files' recorded hashes hold
-            assert data.DOWNLOADS[fname]["sha256"] == sha
-        entry = {"url": path.as_uri(), "sha256": sha, "size": None}
-        monkeypatch.setitem(data.DOWNLOADS, fname, entry)
+    for array, fname in ((train_x, "X_train.gz"), (train_y, "y_train.gz")):
+        magic = 0x803 if array.ndim == 3 else 0x801
+        header = b"".join(d.to_bytes(4, "big") for d in (magic, *array.shape))
+        (tmp_path / fname).write_bytes(gzip.compress(header + array.tobytes()))
+    files = data.DATASETS["kannada_mnist"]["full"]["files"]
+    for fname, (_, sha) in list(files.items()):
+        if "train" in fname:
+            path = tmp_path / f"{fname[0]}_train.gz"
+        else:
+            kind = "images_idx3" if fname[0] == "X" else "labels_idx1"
+            path = REPO_DATA / f"kannada_mnist_test_{kind}_ubyte.gz"
+            assert sha == sha256(path)  # the recorded hashes of the test files hold
+        monkeypatch.setitem(files, fname, [path.as_uri(), sha256(path)])
     X, y = data.load("kannada_mnist", "train", profile="full", verbose=False)
     assert np.array_equal(X, train_x) and np.array_equal(y, train_y)
     X, y = data.load("kannada_mnist", "test", profile="full", verbose=False)
@@ -672,7 +618,7 @@ def test_subsample_edge_cases():
     _, y_two = data.subsample(X, y, 2)
     assert sorted(y_two.tolist()) == [0, 1]
     for bad in (0, -1, 2.5):
-        with pytest.raises(ValueError, match="n must be"):
+        with pytest.raises(ValueError, match="n "):
             data.subsample(X, y, bad)
 
 
@@ -689,10 +635,3 @@ def test_no_tensorflow_import():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
-
-
-def test_module_docstring_documents_the_splits():
-    doc = data.__doc__
-    for text in ("8000", "2000", "10240", "75", "random_state=0", "np.rint"):
-        assert text in doc
-    assert re.search(r"smoke.*standard.*ALWAYS use the shipped subset", doc, re.S)

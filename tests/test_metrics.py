@@ -88,9 +88,9 @@ def test_samples_off_the_data_score_above_one():
     "synthetic, train, match",
     [
         (np.zeros((3, 4)), np.zeros((3, 5)), "features"),
-        (np.zeros((3, 4)), np.zeros((1, 4)), "at least 2"),
+        (np.zeros((3, 4)), np.zeros((1, 4)), "minimum of 2"),
         (np.full((3, 4), np.nan), np.ones((3, 4)), "NaN"),
-        (np.zeros((0, 4)), np.eye(4), "0 samples"),
+        (np.zeros((0, 4)), np.eye(4), "0 sample"),
         (np.zeros((3, 2)), np.zeros((4, 2)), "duplicate"),
     ],
 )

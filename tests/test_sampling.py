@@ -96,7 +96,7 @@ def test_inverse_transform_rejects_bad_ppf(ppf, match):
 
 @pytest.mark.parametrize("n", [-1, 2.5, True])
 def test_inverse_transform_rejects_bad_n(n):
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="n (== -1, must be >= 0|must be .*(type|instance))"):
         inverse_transform_sample(NORMAL.ppf, n, seed=0)
 
 
@@ -108,7 +108,7 @@ def test_inverse_transform_rejects_bad_n(n):
         ([-0.1], r"\[0.0, 1.0\]"),
         ([0.5, np.nan], "NaN"),
         ([[0.1, 0.2]], "1-D"),
-        (["a"], "numeric"),
+        (["a"], "convert string"),
     ],
 )
 def test_check_quantiles_rejects(q, match):
@@ -135,13 +135,13 @@ def test_empirical_ppf_equals_numpy_quantile(method):
 def test_empirical_ppf_rejects_bad_input():
     with pytest.raises(ValueError, match="1-D"):
         empirical_ppf(np.zeros((5, 2)), [0.5])
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="minimum of 1"):
         empirical_ppf([], [0.5])
     with pytest.raises(ValueError, match="NaN"):
         empirical_ppf([1.0, np.nan], [0.5])
     with pytest.raises(ValueError, match="method"):
         empirical_ppf([1.0, 2.0], [0.5], method="nearest")
-    with pytest.raises(ValueError, match="quantiles"):
+    with pytest.raises(ValueError, match="q must be 1-D"):
         empirical_ppf([1.0, 2.0], [[0.5]])
 
 
@@ -259,9 +259,9 @@ def test_sampler_determinism(tabular):
     "X, match",
     [
         (np.array([[1.0], [np.nan]]), "NaN"),
-        (np.empty((0, 2)), "at least 1"),
+        (np.empty((0, 2)), "minimum of 1"),
         (np.arange(5.0), "reshape"),
-        (np.array([["a"], ["b"]]), "numeric"),
+        (np.array([["a"], ["b"]]), "convert string"),
     ],
 )
 def test_fit_rejects_bad_data(X, match):
@@ -284,7 +284,7 @@ def test_bad_calls(tabular):
     with pytest.raises(ValueError, match="not fitted"):
         EmpiricalPPFSampler().quantile([0.5])
     sampler = EmpiricalPPFSampler().fit(tabular)
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="n == -1, must be >= 0"):
         sampler.sample(-1)
     with pytest.raises(ValueError, match="without labels"):
         sampler.sample(3, y=1)
