@@ -35,6 +35,7 @@ run: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: venv
 	$(BIN)/pytest tests/ -q

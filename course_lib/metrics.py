@@ -14,10 +14,12 @@ Memorization
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from ._base import check_array, check_labels
+from ._base import check_array, check_labels, check_param
 
 __all__ = [
     "adjacent_pixel_correlation",
@@ -57,13 +59,7 @@ def nearest_neighbours(queries, reference, *, k: int = 1):
     """
     reference = _rows(reference, "reference")
     queries = _rows(queries, "queries", min_samples=0, n_features=reference.shape[1])
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}")
-    if k > reference.shape[0]:
-        raise ValueError(
-            f"k={k} neighbours asked for, but reference has only "
-            f"{reference.shape[0]} rows"
-        )
+    check_param(k, "k (neighbours)", Integral, min_val=1, max_val=reference.shape[0])
     if queries.shape[0] == 0:
         return np.zeros((0, k), np.int64), np.zeros((0, k))
     _, indices = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(queries)

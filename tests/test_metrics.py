@@ -101,5 +101,5 @@ def test_memorization_ratio_bad_input(synthetic, train, match):
 
 @pytest.mark.parametrize("k", [0, 6, 1.5, True])
 def test_nearest_neighbours_bad_k(k):
-    with pytest.raises(ValueError, match="k"):
+    with pytest.raises(ValueError, match=r"k \(neighbours\)"):
         metrics.nearest_neighbours(np.zeros((2, 3)), np.eye(5, 3), k=k)

@@ -96,7 +96,9 @@ def test_inverse_transform_rejects_bad_ppf(ppf, match):
 
 @pytest.mark.parametrize("n", [-1, 2.5, True])
 def test_inverse_transform_rejects_bad_n(n):
-    with pytest.raises(ValueError, match="n (== -1, must be >= 0|must be .*(type|instance))"):
+    with pytest.raises(
+        ValueError, match="n (== -1, must be >= 0|must be .*(type|instance))"
+    ):
         inverse_transform_sample(NORMAL.ppf, n, seed=0)
 
 

@@ -13,7 +13,6 @@ collected into one table at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from course_lib import config
 
 
 def _results_text(nb) -> str:
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     args = parser.parse_args(argv)
-    profile = os.environ.get("COURSE_PROFILE", "standard")
+    profile = config.get_profile()  # $COURSE_PROFILE, checked like everywhere else
     print(f"profile: {profile}")
     summary, failed = [], []
     for path in sorted(args.notebooks):
