@@ -28,26 +28,16 @@ from sklearn.utils import check_array as _sklearn_check_array
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = [
-    "BaseGenerator",
-    "check_array",
-    "check_labels",
-    "check_n_samples",
-    "check_param",
-    "check_random_state",
-]
+_NOT_FITTED = "This %(name)s is not fitted yet; call fit first"
 
 
 def check_random_state(seed) -> np.random.Generator:
     """Turn ``None``, an int or a ``np.random.Generator`` into a Generator."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and seed >= 0):
-        return np.random.default_rng(seed)
-    raise ValueError(
-        "seed must be None, a non-negative int or a numpy.random.Generator, "
-        f"got {seed!r}"
-    )
+    try:
+        return np.random.default_rng(seed)  # a Generator is returned unchanged
+    except (TypeError, ValueError):
+        msg = "seed must be None, an int >= 0 or a numpy.random.Generator"
+        raise ValueError(f"{msg}, got {seed!r}") from None
 
 
 def check_param(value, name: str, kind, **bounds):
@@ -89,9 +79,9 @@ def check_array(
     """
     if np.ndim(X) == 0:
         raise ValueError(f"{name} must have a samples axis, got a scalar")
-    X = _sklearn_check_array(
+    X = _sklearn_check_array(  # numeric, finite, >= min_samples rows, any ndim
         X,
-        dtype="numeric" if dtype is None else dtype,
+        dtype=dtype or "numeric",
         ensure_2d=False,
         allow_nd=True,
         ensure_min_samples=min_samples,
@@ -206,11 +196,7 @@ class BaseGenerator(BaseEstimator):
         return X.reshape(X.shape[0], -1), y
 
     def _check_fitted(self):
-        check_is_fitted(
-            self,
-            "n_features_in_",
-            msg="This %(name)s is not fitted yet; call fit first",
-        )
+        check_is_fitted(self, "n_features_in_", msg=_NOT_FITTED)
 
     def _prepare_sample(self, n, y=None, seed=None):
         """Validate ``sample`` arguments; returns ``(n, labels or None, rng)``.
@@ -223,11 +209,8 @@ class BaseGenerator(BaseEstimator):
         n, rng = check_n_samples(n), check_random_state(seed)
         if not self.conditional_:
             if y is not None:
-                raise ValueError(
-                    f"this {type(self).__name__} was fitted without labels, so it "
-                    "cannot sample a chosen class; fit(X, y) to make it "
-                    "class-conditional"
-                )
+                msg = "was fitted without labels; fit(X, y) to sample a chosen class"
+                raise ValueError(f"this {type(self).__name__} {msg}")
             return n, None, rng
         if y is None:
             labels = rng.choice(self.classes_, size=n, p=self.class_prior_)

@@ -112,24 +112,15 @@ class GaussianBayesGenerator(BaseGenerator):
             )
         if self.reg != "ledoit_wolf":
             check_param(self.reg, "reg ('ledoit_wolf' or a number)", Real, min_val=0)
-        groups = (
-            [(None, X2d)] if y is None else [(c, X2d[y == c]) for c in self.classes_]
-        )
-        n_features = X2d.shape[1]
-        n_groups = len(groups)
-        self.means_ = np.empty((n_groups, n_features))
-        self.covariances_ = np.empty((n_groups, n_features, n_features))
+        groups = [X2d] if y is None else [X2d[y == c] for c in self.classes_]
+        fitted = zip(*[self._class_covariance(rows) for rows in groups], strict=True)
+        self.means_, self.covariances_, self.shrinkage_ = map(np.array, fitted)
         self.cholesky_ = np.empty_like(self.covariances_)
-        self.shrinkage_ = np.zeros(n_groups)
-        for k, (label, rows) in enumerate(groups):
-            mean, cov, shrinkage = self._class_covariance(rows)
-            self.means_[k] = mean
-            self.covariances_[k] = cov
-            self.shrinkage_[k] = shrinkage
+        for k, cov in enumerate(self.covariances_):
             try:
                 self.cholesky_[k] = np.linalg.cholesky(cov)
             except np.linalg.LinAlgError:
-                which = "the data" if label is None else f"class {label}"
+                which = "the data" if y is None else f"class {self.classes_[k]}"
                 raise ValueError(
                     f"the covariance of {which} is not positive definite (singular: "
                     "some features are constant or there are fewer samples than "
