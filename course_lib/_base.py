@@ -81,7 +81,7 @@ def check_array(
         raise ValueError(f"{name} must have a samples axis, got a scalar")
     X = _sklearn_check_array(  # numeric, finite, >= min_samples rows, any ndim
         X,
-        dtype=dtype or "numeric",
+        dtype="numeric" if dtype is None else dtype,
         ensure_2d=False,
         allow_nd=True,
         ensure_min_samples=min_samples,
