@@ -185,9 +185,7 @@ def _load_shipped(name: str, split: str):
         ]
         parts = [_read_npz(_shipped(name, f)) for f in files]
         X, y = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-        where = f"data/{files[0]}" + (
-            f" + {len(files) - 1} more parts" * (len(files) > 1)
-        )
+        where = entry["shown"][split]
     if "test_size" in entry:
         from sklearn.model_selection import train_test_split
 
