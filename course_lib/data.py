@@ -178,14 +178,14 @@ def _load_shipped(name: str, split: str):
         )
     elif files[0].endswith(".gz"):
         X, y = (_read_idx(_shipped(name, f)) for f in files)
-        where = f"data/{files[0]}"
+        where = f"shipped subset data/{files[0]}"
     else:
         files = [
             f for f in files if f.startswith(entry.get("parts", {}).get(split, ""))
         ]
         parts = [_read_npz(_shipped(name, f)) for f in files]
         X, y = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-        where = entry["shown"][split]
+        where = f"shipped subset {entry['shown'][split]}"
     if "test_size" in entry:
         from sklearn.model_selection import train_test_split
 
@@ -307,9 +307,8 @@ def load(
     X = np.require(X, dtype=np.uint8, requirements=["C", "W"])
     y = np.asarray(y, dtype=np.int64)
     if verbose:
-        source = where if full else f"shipped subset {where}"
         print(
-            f"{name}/{split}: {source} ({len(y)} images, "
+            f"{name}/{split}: {where} ({len(y)} images, "
             f"{len(np.unique(y))} classes){note}"
         )
     return X, y
