@@ -4,8 +4,9 @@ The landing page is README.md (so the syllabus and the results table are written
 once); each ``notebooks/*.ipynb`` becomes a page with its committed outputs (nothing
 is executed). The steps:
 
-1. stage ``docs/site/`` (assets), README.md as ``index.md``, the Markdown files the
-   README links to, and every notebook into ``build/site_src/``;
+1. stage ``docs/site/`` (assets), README.md as ``index.md`` (with each notebook's
+   learning goals added to the syllabus), the Markdown files the README links to,
+   and every notebook into ``build/site_src/``;
 2. run mkdocs with ``mkdocs.yml`` (mkdocs-material + mkdocs-jupyter), the navigation
    listing the notebooks in file order;
 3. copy MathJax 3 (its browser build, from the ``django-static-mathjax`` package,
@@ -15,6 +16,7 @@ is executed). The steps:
 Usage: ``python tools/build_site.py`` (from anywhere; paths are the repository's).
 """
 
+import json
 import logging
 import re
 import shutil
@@ -30,27 +32,63 @@ ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / "build" / "site_src"
 SITE = ROOT / "build" / "site"
 # a relative Markdown link: [text](target.md) or [text](target.md#anchor)
+# a Markdown list (items and their indented continuation lines) after the goals line
+GOALS = re.compile(
+    r"^\*\*(?:Learning goals|You will learn to)\b[^\n]*\n+"
+    r"((?:(?:[-*]|\d+\.) .*\n(?:[ \t]+\S.*\n)*)+)",
+    re.M,
+)
 MD_LINK = re.compile(r"\]\((?!https?://|#)([^)#\s]+\.md)(#[^)]*)?\)")
 
 
+def learning_goals(notebook):
+    """The title and the learning-goals list of a notebook (from its first cells).
+
+    The list is the one after a "**Learning goals**" or "**You will learn to**"
+    line; ``None`` when the notebook has no such list.
+    """
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"][:4]
+    prose = "\n\n".join(
+        "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+    )
+    title = re.search(r"^# (.+)$", prose, re.M)
+    goals = GOALS.search(prose + "\n")
+    if not (title and goals):
+        return None
+    return title.group(1).strip(), goals.group(1).rstrip()
+
+
 def landing_page(readme, notebooks):
-    """README.md as the landing page: notebook names in the syllabus become links.
+    """README.md as the landing page, the syllabus linked to the notebook pages.
+
+    Notebook names in the syllabus table become links to their pages (planned
+    notebooks stay plain text), and each notebook's learning goals are listed at
+    the end of the Syllabus section.
 
     Parameters
     ----------
     readme : str
         The README's Markdown.
-    notebooks : list of str
-        Stems of the notebooks that exist (``"00_setup_and_data"``, ...); planned
-        notebooks in the syllabus stay plain text.
+    notebooks : list of pathlib.Path
+        The notebooks that exist.
 
     Returns
     -------
     str
         Markdown for ``index.md``.
     """
-    for stem in notebooks:
-        readme = readme.replace(f"| `{stem}` |", f"| [`{stem}`]({stem}.ipynb) |")
+    goals = []
+    for nb in notebooks:
+        readme = readme.replace(f"| `{nb.stem}` |", f"| [`{nb.stem}`]({nb.name}) |")
+        found = learning_goals(nb)
+        if found:
+            goals.append(f"**[{found[0]}]({nb.name})**\n\n{found[1]}\n")
+    if goals:
+        section = "### Learning goals\n\n" + "\n".join(goals) + "\n"
+        syllabus = readme.find("\n## Syllabus")
+        end = readme.find("\n## ", syllabus + 1) if syllabus >= 0 else -1
+        end = len(readme) if end < 0 else end + 1
+        readme = readme[:end] + "\n" + section + "\n" + readme[end:]
     return readme
 
 
@@ -59,9 +97,7 @@ def stage(notebooks):
     shutil.rmtree(STAGE, ignore_errors=True)
     shutil.copytree(ROOT / "docs" / "site", STAGE)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (STAGE / "index.md").write_text(
-        landing_page(readme, [nb.stem for nb in notebooks]), encoding="utf-8"
-    )
+    (STAGE / "index.md").write_text(landing_page(readme, notebooks), encoding="utf-8")
     reference = []
     for target, _ in MD_LINK.findall(readme):  # e.g. data/MANIFEST.md
         if (ROOT / target).is_file() and target not in reference:
@@ -78,6 +114,7 @@ def stage(notebooks):
 
 def main():
     logging.basicConfig(format="%(levelname)s - %(name)s: %(message)s")
+    logging.getLogger("traitlets").setLevel(logging.ERROR)  # nbconvert: alt texts
     start = time.perf_counter()
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     if not notebooks:

@@ -4,7 +4,8 @@ Each notebook page gets its Colab badge served from the site itself (the badge i
 notebook points at colab.research.google.com, and the site must not fetch anything
 from another host) and a download link for the ``.ipynb`` that the mkdocs-jupyter
 plugin copies beside the page. MathJax 3 (served from the site, see
-tools/build_site.py) is configured for the delimiters Jupyter uses.
+tools/build_site.py) is configured for the delimiters Jupyter uses, and loaded on
+the Markdown pages that have math (the landing page's learning goals).
 """
 
 import html
@@ -33,10 +34,13 @@ BADGE_LINK = re.compile(
 
 
 def on_page_content(html_body, page, config, files):
-    """Serve the badge locally and add the download link on notebook pages."""
+    """Local badge and download link on notebook pages; MathJax where math is."""
     src = page.file.src_uri
     if not src.endswith(".ipynb"):
-        return html_body
+        if 'class="arithmatex"' not in html_body:  # Markdown page without math
+            return html_body
+        script = get_relative_url("assets/mathjax/tex-chtml-full.js", page.file.url)
+        return f'{MATHJAX_CONFIG}<script src="{script}"></script>\n{html_body}'
     name = posixpath.basename(src)
     badge = get_relative_url(LOCAL_BADGE, page.file.url)
     download = (
