@@ -18,6 +18,7 @@ Usage: ``python tools/build_site.py`` (from anywhere; paths are the repository's
 
 import json
 import logging
+import posixpath
 import re
 import shutil
 import sys
@@ -31,14 +32,15 @@ from mkdocs.config import load_config
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / "build" / "site_src"
 SITE = ROOT / "build" / "site"
-# a relative Markdown link: [text](target.md) or [text](target.md#anchor)
 # a Markdown list (items and their indented continuation lines) after the goals line
 GOALS = re.compile(
     r"^\*\*(?:Learning goals|You will learn to)\b[^\n]*\n+"
     r"((?:(?:[-*]|\d+\.) .*\n(?:[ \t]+\S.*\n)*)+)",
     re.M,
 )
-MD_LINK = re.compile(r"\]\((?!https?://|#)([^)#\s]+\.md)(#[^)]*)?\)")
+# a Markdown link (not an image): [text](target) or [text](target#anchor)
+LINK = re.compile(r"(?<!!)(\[[^\]]*\])\(([^)#\s]*)(#[^)\s]*)?\)")
+REPO_URL = "https://github.com/generating-data/course/blob/main/"
 
 
 def learning_goals(notebook):
@@ -61,9 +63,10 @@ def learning_goals(notebook):
 def landing_page(readme, notebooks):
     """README.md as the landing page, the syllabus linked to the notebook pages.
 
-    Notebook names in the syllabus table become links to their pages (planned
+    Notebook names in the syllabus table become links to the notebooks (planned
     notebooks stay plain text), and each notebook's learning goals are listed at
-    the end of the Syllabus section.
+    the end of the Syllabus section. Links are written as in the repository;
+    ``rewrite_links`` points them at the pages.
 
     Parameters
     ----------
@@ -79,10 +82,11 @@ def landing_page(readme, notebooks):
     """
     goals = []
     for nb in notebooks:
-        readme = readme.replace(f"| `{nb.stem}` |", f"| [`{nb.stem}`]({nb.name}) |")
+        link = f"[`{nb.stem}`](notebooks/{nb.name})"
+        readme = readme.replace(f"| `{nb.stem}` |", f"| {link} |")
         found = learning_goals(nb)
         if found:
-            goals.append(f"**[{found[0]}]({nb.name})**\n\n{found[1]}\n")
+            goals.append(f"**[{found[0]}](notebooks/{nb.name})**\n\n{found[1]}\n")
     if goals:
         section = "### Learning goals\n\n" + "\n".join(goals) + "\n"
         syllabus = readme.find("\n## Syllabus")
@@ -92,18 +96,61 @@ def landing_page(readme, notebooks):
     return readme
 
 
+def rewrite_links(markdown, here, pages):
+    """Point a page's relative links at the site's pages, or else at the repository.
+
+    Parameters
+    ----------
+    markdown : str
+        The page's Markdown.
+    here : str
+        The page's path in the repository ("README.md", "data/MANIFEST.md", ...).
+    pages : dict
+        Repository path -> path in the site's sources, e.g.
+        ``{"notebooks/04_vae.ipynb": "04_vae.ipynb", "README.md": "index.md"}``.
+
+    Returns
+    -------
+    str
+        The Markdown with each relative link to a published file leading to its
+        page and every other relative link (a script, a workflow file) to the file
+        in the course's GitHub repository, so that no link in the site is dead.
+    """
+
+    def fix(match):
+        text, target, anchor = match.group(1), match.group(2), match.group(3) or ""
+        if not target or re.match(r"[a-z][a-z0-9+.-]*:", target):
+            return match.group(0)  # an anchor on the page, or http(s):, mailto:
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(here), target))
+        if path in pages:
+            new = posixpath.relpath(pages[path], posixpath.dirname(pages[here]) or ".")
+        else:
+            new = REPO_URL + path
+        return f"{text}({new}{anchor})"
+
+    return LINK.sub(fix, markdown)
+
+
 def stage(notebooks):
     """Write the mkdocs sources into STAGE; return the navigation."""
     shutil.rmtree(STAGE, ignore_errors=True)
     shutil.copytree(ROOT / "docs" / "site", STAGE)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (STAGE / "index.md").write_text(landing_page(readme, notebooks), encoding="utf-8")
+    # the Markdown files the README links to (data/MANIFEST.md, ...) are pages too
     reference = []
-    for target, _ in MD_LINK.findall(readme):  # e.g. data/MANIFEST.md
-        if (ROOT / target).is_file() and target not in reference:
-            (STAGE / target).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / target, STAGE / target)
-            reference.append(target)
+    for _, target, _ in LINK.findall(readme):
+        path = posixpath.normpath(target) if target else ""
+        if path.endswith(".md") and (ROOT / path).is_file() and path != "README.md":
+            reference += [path] if path not in reference else []
+    pages = {"README.md": "index.md"}
+    pages |= {f"notebooks/{nb.name}": nb.name for nb in notebooks}
+    pages |= {path: path for path in reference}
+    for path in reference:
+        (STAGE / path).parent.mkdir(parents=True, exist_ok=True)
+        text = (ROOT / path).read_text(encoding="utf-8")
+        (STAGE / path).write_text(rewrite_links(text, path, pages), "utf-8")
+    index = rewrite_links(landing_page(readme, notebooks), "README.md", pages)
+    (STAGE / "index.md").write_text(index, encoding="utf-8")
     for nb in notebooks:
         shutil.copy2(nb, STAGE / nb.name)
     nav = [{"Home": "index.md"}, {"Notebooks": [nb.name for nb in notebooks]}]

@@ -177,10 +177,10 @@ def site_pages():
 
 
 def n_figures(stem):
-    """Images among the committed outputs of a notebook."""
+    """Bitmap figures (PNG, JPEG) among the committed outputs of a notebook."""
     nb = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text("utf-8"))
     return sum(
-        any(kind.startswith("image/") for kind in out.get("data", {}))
+        any(kind in ("image/png", "image/jpeg") for kind in out.get("data", {}))
         for cell in nb["cells"]
         for out in cell.get("outputs", [])
     )
