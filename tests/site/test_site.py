@@ -246,11 +246,20 @@ def test_next_links_walk_the_course_in_order(site, browser):
 
 
 def test_screenshots(site, browser):
-    """Landing page and one notebook page, for a person to look at."""
+    """Landing page and one notebook page (its top, and its first displayed
+    formula with what follows), for a person to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for name, path in [("landing", ""), (SHOT_NOTEBOOK, f"{SHOT_NOTEBOOK}.html")]:
+    shots = [
+        ("landing", "", None),
+        (SHOT_NOTEBOOK, f"{SHOT_NOTEBOOK}.html", None),
+        (f"{SHOT_NOTEBOOK}-math", f"{SHOT_NOTEBOOK}.html", "mjx-container[display]"),
+    ]
+    for name, path, selector in shots:
         page, problems = open_page(browser, urljoin(site, path))
         try:
+            if selector and page.locator(selector).count():
+                page.locator(selector).first.scroll_into_view_if_needed()
+                page.wait_for_timeout(800)  # the header's title fades on scroll
             page.screenshot(path=SHOTS / f"{name}.png")
         finally:
             page.context.close()
