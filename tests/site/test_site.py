@@ -245,6 +245,23 @@ def test_next_links_walk_the_course_in_order(site, browser):
     assert prev == urljoin(site, f"{NOTEBOOKS[-2]}.html")
 
 
+def test_search_finds_a_notebook(site, browser):
+    """The search box (a web worker over the site's own index) works offline."""
+    page, problems = open_page(browser, site)
+    try:
+        page.click("input.md-search__input")
+        page.keyboard.type("Cholesky", delay=50)  # Material searches on keystrokes
+        page.wait_for_selector(".md-search-result__item a", timeout=15_000)
+        hits = page.evaluate(
+            """() => [...document.querySelectorAll('.md-search-result__item a')]
+                  .map(a => a.href)"""
+        )
+    finally:
+        page.context.close()
+    assert not problems, problems
+    assert any("02_gaussian_bayes.html" in hit for hit in hits), hits
+
+
 def test_screenshots(site, browser):
     """Landing page and one notebook page (its top, and its first displayed
     formula with what follows), for a person to look at."""
