@@ -26,6 +26,8 @@ window.MathJax = {
 };
 </script>
 """
+# a link from one notebook to another (nbconvert leaves it pointing at the .ipynb)
+NOTEBOOK_LINK = re.compile(r'href="(?:\./)?([\w.-]+\.ipynb)(#[^"]*)?"')
 # the badge link as nbconvert renders the notebook's first cell
 BADGE_LINK = re.compile(
     r'<a href="https://colab\.research\.google\.com/github/[^"]*"[^>]*>\s*'
@@ -34,7 +36,7 @@ BADGE_LINK = re.compile(
 
 
 def on_page_content(html_body, page, config, files):
-    """Local badge and download link on notebook pages; MathJax where math is."""
+    """Local badge, download link and links between notebook pages; MathJax."""
     src = page.file.src_uri
     if not src.endswith(".ipynb"):
         if 'class="arithmatex"' not in html_body:  # Markdown page without math
@@ -48,6 +50,14 @@ def on_page_content(html_body, page, config, files):
         f"Download the notebook ({html.escape(name)})</a>"
     )
     html_body = MATHJAX_CONFIG + html_body.replace(COLAB_BADGE_URL, badge)
+    html_body = NOTEBOOK_LINK.sub(
+        lambda m: (
+            f'href="{m[1][: -len(".ipynb")]}.html{m[2] or ""}"'
+            if files.get_file_from_path(m[1])
+            else m[0]
+        ),
+        html_body,
+    )  # [notebook 04](04_vae.ipynb) leads to its page, not to a download
     match = BADGE_LINK.search(html_body)
     if match:  # put the download link beside the notebook's own badge
         links = f'<span class="nb-links">{match.group(0)} {download}</span>'
