@@ -3,6 +3,8 @@
 #   make run                      start JupyterLab on notebooks/ (prints its URL)
 #   make test                     ruff + unit tests + nbval over every notebook (smoke)
 #   make course PROFILE=standard  execute every notebook in place, print the results
+#   make site                     build the course website in build/site/ (no execution)
+#   make site-check               build it and check every page in headless Chromium
 #
 # Needs only Python >= 3.11 (as `python3`, or PYTHON=/path/to/python).
 
@@ -13,7 +15,7 @@ PORT    ?= 8888
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.course-installed
 
-.PHONY: run test lint unit nbval course venv clean
+.PHONY: run test lint unit nbval course venv clean site site-check
 
 venv: $(STAMP)
 
@@ -44,10 +46,17 @@ nbval: venv
 	COURSE_PROFILE=smoke $(BIN)/pytest --nbval-lax notebooks/ -q -p no:cacheprovider \
 	  --nbval-cell-timeout=600
 
-test: lint unit nbval
+test: lint unit nbval site-check
 
 course: venv
 	COURSE_PROFILE=$(PROFILE) $(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
+
+site: venv
+	$(BIN)/python tools/build_site.py
+
+# needs Debian's chromium (/usr/bin/chromium, or CHROMIUM=/path); .ci/run installs it
+site-check: site
+	COURSE_SITE_CHECK=1 $(BIN)/pytest tests/site -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
