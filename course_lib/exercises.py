@@ -15,7 +15,8 @@ Contents
 - notebook 01: :func:`check_cauchy_ppf`, :func:`check_categorical_sampler`
 - notebook 02: :func:`check_mvn_sampler`, :func:`check_class_posterior`
 - notebook 03: :func:`check_free_energy`
-- notebook 04: :func:`check_kl_divergence`
+- notebook 04: :func:`check_kl_divergence`, :func:`check_smoothed_memorization`,
+  :func:`check_iwae_bound`, :func:`check_label_worth`
 """
 
 from __future__ import annotations
@@ -416,6 +417,124 @@ def check_kl_divergence(fn) -> bool:
             "KL = 1/2 sum(exp(log_var) + mean**2 - 1 - log_var)",
         )
     return _report(True, name, "it matches the closed form.")
+
+
+def check_smoothed_memorization(fn) -> bool:
+    """Notebook 04, exercise 2: ``fn(vae, train, n, seed)`` -> the like-with-like
+    memorization ratio: ``n`` samples against the VAE's reconstructions of ``train``.
+
+    Both sides are decoder means (smoothed), so smoothing alone cannot lower the
+    ratio. Checked on a stand-in model whose outputs are known arrays.
+    """
+    from .metrics import memorization_ratio
+
+    name = "smoothed_memorization"
+    rng = np.random.default_rng(5)
+    train = rng.uniform(size=(40, 16))
+
+    class StandIn:  # sample() and reconstruct() like a fitted cl.vae.VAE
+        def sample(self, n, y=None, seed=None):
+            return np.random.default_rng(seed).uniform(0.3, 0.7, size=(n, 16))
+
+        def reconstruct(self, X, y=None):
+            return 0.5 + 0.2 * (np.asarray(X) - 0.5)
+
+    model = StandIn()
+    expected = memorization_ratio(model.sample(30, seed=1), model.reconstruct(train))
+    result, error = _call(name, fn, model, train, 30, 1)
+    if error:
+        return _report(False, name, error)
+    try:
+        value = float(result)
+    except (TypeError, ValueError):
+        return _report(False, name, f"expected a number, got {type(result).__name__}")
+    if np.isclose(value, expected, rtol=1e-9):
+        return _report(True, name, "samples and references are both smoothed.")
+    if np.isclose(value, memorization_ratio(model.sample(30, seed=1), train)):
+        return _report(
+            False,
+            name,
+            "you compare smoothed samples with the raw training images",
+            "use vae.reconstruct(train) as the reference set",
+        )
+    return _report(
+        False,
+        name,
+        f"{value:.4g}, expected {expected:.4g}",
+        "cl.metrics.memorization_ratio(vae.sample(n, seed=seed), "
+        "vae.reconstruct(train))",
+    )
+
+
+def check_iwae_bound(fn) -> bool:
+    """Notebook 04, exercise 3: ``fn(log_w)`` -> the importance-weighted bound per row.
+
+    ``log_w[k, i] = log p(x_i, z_k) - log q(z_k | x_i)`` for K draws ``z_k ~ q``; the
+    bound is ``log (1/K) sum_k exp(log_w[k, i])``, computed stably (log-sum-exp).
+    """
+    from scipy.special import logsumexp
+
+    name = "iwae_bound"
+    rng = np.random.default_rng(6)
+    log_w = rng.normal(-1000.0, 3.0, size=(50, 4))  # as for real images
+    expected = logsumexp(log_w, axis=0) - np.log(50)
+    with np.errstate(all="ignore"):
+        result, error = _call(name, fn, log_w)
+    if error:
+        return _report(False, name, error)
+    arr, error = _as_float_array(result, (4,))
+    if error:
+        return _report(False, name, error, "one bound per column (image) of log_w")
+    if np.allclose(arr, log_w.mean(axis=0)):
+        return _report(
+            False,
+            name,
+            "that is the ELBO (the mean of log w), not the importance-weighted bound",
+            "average the weights w = exp(log w), then take the log",
+        )
+    if np.allclose(arr, expected + np.log(50)):
+        return _report(False, name, "it is off by log K", "divide the sum by K")
+    if not np.all(np.isfinite(arr)):
+        return _report(
+            False,
+            name,
+            "exp(-1000) underflows to 0, so the log gives -inf",
+            "use scipy.special.logsumexp(log_w, axis=0) - log(K)",
+        )
+    if not np.allclose(arr, expected, rtol=1e-9):
+        return _report(False, name, "the values differ from log mean exp(log_w)")
+    if np.all(arr >= log_w.mean(axis=0)):
+        return _report(True, name, "it is stable and never below the ELBO.")
+    return _report(False, name, "it falls below the ELBO somewhere")
+
+
+def check_label_worth(fn) -> bool:
+    """Notebook 04, exercise 4: ``fn(class_prior)`` -> the most the label can add to
+    the true log-likelihood of an image of each class, in nats.
+
+    Bayes' rule: ``log p(x | y) - log p(x) = log p(y | x) - log p(y) <= -log p(y)``.
+    """
+    name = "label_worth"
+    cases = [np.full(10, 0.1), np.array([0.5, 0.25, 0.125, 0.125])]
+    for prior in cases:
+        result, error = _call(name, fn, prior)
+        if error:
+            return _report(False, name, error)
+        arr, error = _as_float_array(result, prior.shape)
+        if error:
+            return _report(False, name, error, "one value per class")
+        if np.allclose(arr, -np.log2(prior)):
+            return _report(False, name, "that is in bits", "use the natural log")
+        if np.allclose(arr, np.log(prior)):
+            return _report(False, name, "the sign is flipped: log p(y) < 0")
+        if not np.allclose(arr, -np.log(prior)):
+            return _report(
+                False,
+                name,
+                f"for prior {prior.tolist()} you return {np.round(arr, 3).tolist()}",
+                "p(y | x) <= 1 bounds log p(y | x) - log p(y)",
+            )
+    return _report(True, name, "log 10 = 2.30 nats for ten equally likely classes.")
 
 
 __all__ = sorted(name for name in dict(globals()) if name.startswith("check_"))

@@ -25,6 +25,9 @@ def _crash(*args, **kwargs):
         exercises.check_class_posterior,
         exercises.check_free_energy,
         exercises.check_kl_divergence,
+        exercises.check_smoothed_memorization,
+        exercises.check_iwae_bound,
+        exercises.check_label_worth,
     ],
 )
 def test_stubs_and_crashes_fail_politely(check, capsys):
@@ -227,3 +230,44 @@ def test_kl_divergence(capsys):
     assert exercises.check_kl_divergence(lambda m, lv: right(m, lv)[:, None]) is False
     assert exercises.check_kl_divergence(lambda m, lv: right(m, 2 * lv)) is False
     assert "closed form" in capsys.readouterr().out
+
+
+def test_smoothed_memorization(capsys):
+    from course_lib.metrics import memorization_ratio
+
+    def right(vae, train, n, seed):
+        return memorization_ratio(vae.sample(n, seed=seed), vae.reconstruct(train))
+
+    def raw(vae, train, n, seed):
+        return memorization_ratio(vae.sample(n, seed=seed), train)
+
+    assert exercises.check_smoothed_memorization(right) is True
+    assert exercises.check_smoothed_memorization(raw) is False
+    assert "raw training images" in capsys.readouterr().out
+    assert exercises.check_smoothed_memorization(lambda *a: 2 * right(*a)) is False
+
+
+def test_iwae_bound(capsys):
+    from scipy.special import logsumexp
+
+    def right(log_w):
+        return logsumexp(log_w, axis=0) - np.log(len(log_w))
+
+    def naive(log_w):
+        return np.log(np.mean(np.exp(log_w), axis=0))
+
+    assert exercises.check_iwae_bound(right) is True
+    assert exercises.check_iwae_bound(lambda log_w: log_w.mean(axis=0)) is False
+    assert "ELBO" in capsys.readouterr().out
+    assert exercises.check_iwae_bound(naive) is False
+    assert "underflows" in capsys.readouterr().out
+    assert exercises.check_iwae_bound(lambda w: right(w) + np.log(len(w))) is False
+    assert exercises.check_iwae_bound(lambda log_w: right(log_w)[None]) is False
+
+
+def test_label_worth(capsys):
+    assert exercises.check_label_worth(lambda p: -np.log(p)) is True
+    assert exercises.check_label_worth(lambda p: -np.log2(p)) is False
+    assert "bits" in capsys.readouterr().out
+    assert exercises.check_label_worth(np.log) is False
+    assert exercises.check_label_worth(lambda p: np.full(len(p), np.log(10))) is False
