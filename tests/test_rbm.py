@@ -118,8 +118,12 @@ def cd_reference(X, W, b, c, seed, *, persistent, chain0, lr, momentum, wd):
     return W, b, c, (chain if persistent else chain0)
 
 
-@pytest.mark.parametrize("persistent", [False, True], ids=["CD-1", "PCD-1"])
-def test_one_epoch_matches_numpy_reference(persistent):
+@pytest.mark.parametrize(
+    "persistent, momentum, wd",
+    [(False, 0.5, 0.01), (True, 0.5, 0.01), (True, 0.0, 0.0)],
+    ids=["CD-1", "PCD-1", "PCD-1 plain SGD"],
+)
+def test_one_epoch_matches_numpy_reference(persistent, momentum, wd):
     """Two mini-batch updates (momentum, weight decay) equal NumPy with the same draws.
 
     For PCD the second batch starts from the chain the first one left behind, so this
@@ -133,12 +137,12 @@ def test_one_epoch_matches_numpy_reference(persistent):
     c0 = rng.normal(0, 0.5, n_hidden).astype(np.float32)
     chain0 = (rng.random((batch_size, n_hidden)) < 0.5).astype(np.float32)
     seed = tf.constant([11, 29], tf.int64)
-    lr, momentum, wd = 0.3, 0.5, 0.01
+    lr = 0.3
 
     params = [rbm_module._variable(a) for a in (W0, b0, c0)]
     velocities = [rbm_module._variable(np.zeros_like(a)) for a in (W0, b0, c0)]
     chain = rbm_module._variable(chain0)
-    epoch = rbm_module._epoch_fn(1, persistent)
+    epoch = rbm_module._epoch_fn(1, persistent, momentum > 0, wd > 0)
     hyper = [tf.constant(v, tf.float32) for v in (lr, momentum, wd)]
     epoch(X, params, velocities, chain, seed, tf.constant(batch_size), *hyper)
 
@@ -281,7 +285,7 @@ def test_epoch_kernel_is_traced_once():
     rng = np.random.default_rng(0)
     # PCD-4 is a (k, persistent) kernel variant that no other test uses
     params = {"k": 4, "persistent": True, "epochs": 4, **FAST}
-    kernel = rbm_module._epoch_fn(4, True)
+    kernel = rbm_module._epoch_fn(4, True, True, True)
     assert kernel.experimental_get_tracing_count() == 0
     X = (rng.random((64, 13)) < 0.5).astype(np.float32)
     BernoulliRBM(n_hidden=7, batch_size=8, **params).fit(X)  # 4 x 8 batches
@@ -365,3 +369,41 @@ def test_bad_data_raises(small_model):
         fresh.transform(X)
     with pytest.raises(ValueError, match=">= 0"):
         model.sample(2, n_steps=-1)
+
+
+# ---- same seed, same numbers ------------------------------------------------------
+
+_FIT_SCRIPT = """
+import sys
+import numpy as np
+import tensorflow as tf
+from course_lib.rbm import BernoulliRBM
+tf.config.experimental.enable_op_determinism()
+X = (np.random.default_rng(0).random((200, 30)) < 0.4).astype(np.float32)
+for persistent in (False, True):
+    model = BernoulliRBM(n_hidden=20, epochs=3, batch_size=16, persistent=persistent,
+                         seed=1, verbose=False).fit(X)
+    sys.stdout.write(model.weights_.tobytes().hex())
+"""
+
+
+def test_same_seed_gives_the_same_weights_in_two_processes():
+    """Under op determinism (as the notebooks run) two processes fitting the same
+    model with the same seed end with bit-identical weights."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _FIT_SCRIPT],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
+        for _ in range(2)
+    ]
+    assert len(runs[0]) == 2 * 2 * 30 * 20 * 4  # hex of two float32 (30, 20) arrays
+    assert runs[0] == runs[1]
