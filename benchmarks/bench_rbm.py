@@ -232,7 +232,7 @@ def main():
     load_before = os.getloadavg()
     print(
         f"tensorflow {tf.__version__}, scikit-learn {sklearn.__version__}, "
-        f"{cl.config.cpu_model()}, {os.cpu_count()} CPU cores, load average "
+        f"{cl.config.cpu_model()}, load average "
         f"{load_before[0]:.2f}; threads: {args.threads or 'library defaults'}, "
         f"timed in {'CPU' if clock is time.process_time else 'wall'} seconds, "
         f"op determinism {'on' if args.deterministic else 'off'}"
