@@ -97,11 +97,16 @@ def cd_gradient(v_pos, W, b, c, seed, k=1, chain=None):
 
 
 @functools.cache
-def _epoch_fn(k: int, persistent: bool):
-    """The traced epoch: ``n_samples // batch_size`` momentum-SGD updates in place."""
+def _epoch_fn(k: int, persistent: bool, momentum: bool, decay: bool):
+    """The traced epoch: ``n_samples // batch_size`` (momentum) SGD updates in place.
+
+    One variant per (k, persistent, momentum > 0, weight decay > 0): each pass over
+    W costs about as much as a fifth of a batch's matrix multiplies, so plain SGD
+    skips the velocity and a model without weight decay skips that term.
+    """
 
     @tf.function
-    def epoch(X, params, velocities, chain, seed, batch_size, lr, momentum, decay):
+    def epoch(X, params, velocities, chain, seed, batch_size, lr, mom, weight_decay):
         W, b, c = params
         order = tf.argsort(tf.random.stateless_uniform(tf.shape(X)[:1], seed))
         for i in tf.range(tf.shape(X)[0] // batch_size):
@@ -110,10 +115,13 @@ def _epoch_fn(k: int, persistent: bool):
             grads, h = cd_gradient(v_pos, W, b, c, fold_in(seed, i + 1), k, start)
             if persistent:
                 chain.assign(h)
-            grads[0] += decay * W  # L2 weight decay on W only
+            if decay:
+                grads[0] += weight_decay * W  # L2 penalty on W only
             for param, velocity, grad in zip(params, velocities, grads, strict=True):
-                velocity.assign(momentum * velocity - lr * grad)
-                param.assign_add(velocity)
+                if momentum:
+                    param.assign_add(velocity.assign(mom * velocity - lr * grad))
+                else:
+                    param.assign_sub(lr * grad)
 
     return epoch
 
@@ -318,7 +326,9 @@ class BernoulliRBM(BaseGenerator):
         monitor = rng.choice(n_samples, min(n_samples, _N_MONITOR), replace=False)
         self._init_rows_ = X2d[monitor]
         flips = tf.constant(rng.integers(n_features, size=len(monitor)))
-        epoch = _epoch_fn(int(self.k), bool(self.persistent))
+        epoch = _epoch_fn(
+            self.k, bool(self.persistent), self.momentum > 0, self.weight_decay > 0
+        )
         state = [self._params, velocities, chain]
         hyper = [tf.constant(batch_size)] + [
             tf.constant(value, tf.float32)
