@@ -19,7 +19,10 @@ matrix-multiply floor of this machine.
 
 Run: ``.venv/bin/python benchmarks/bench_rbm.py`` (about 1-2 minutes on 2 cores).
 The load average is printed before and after: other jobs on the machine slow both
-libraries, not necessarily equally.
+libraries, not necessarily equally (scikit-learn's multi-threaded BLAS far more). On a
+busy machine run ``--threads 1``: both libraries on one thread, timed in CPU seconds
+of this process, which other jobs barely change. ``--deterministic`` switches on
+TensorFlow's op determinism first (as the notebooks' setup does), to measure its cost.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import time
 import numpy as np
 
 N_VISIBLE = 784
+#: the clock of every timing: wall time, or this process's CPU time (``--threads 1``)
+clock = time.perf_counter
 
 
 def load_mnist():
@@ -194,9 +199,9 @@ def cd1_epoch_and_floor(X_train, n_rows=60_000, n_hidden=500, batch_size=100):
 
 
 def timed(fn):
-    start = time.perf_counter()
+    start = clock()
     fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def main():
@@ -204,15 +209,33 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--learning-rate", type=float, default=0.05)
     parser.add_argument("--seeds", type=int, default=3, help="repetitions (seeds)")
+    parser.add_argument("--threads", type=int, default=0, help="0: library defaults")
+    parser.add_argument("--deterministic", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true", help="only part 1")
     args = parser.parse_args()
 
+    global clock
     import sklearn
     import tensorflow as tf
+    from threadpoolctl import threadpool_limits
 
+    import course_lib as cl
+
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        threadpool_limits(args.threads)  # scikit-learn's BLAS
+    if args.threads == 1:
+        clock = time.process_time
+    if args.deterministic:
+        tf.config.experimental.enable_op_determinism()
     load_before = os.getloadavg()
     print(
         f"tensorflow {tf.__version__}, scikit-learn {sklearn.__version__}, "
-        f"{os.cpu_count()} CPU cores, load average {load_before[0]:.2f}"
+        f"{cl.config.cpu_model()}, load average "
+        f"{load_before[0]:.2f}; threads: {args.threads or 'library defaults'}, "
+        f"timed in {'CPU' if clock is time.process_time else 'wall'} seconds, "
+        f"op determinism {'on' if args.deterministic else 'off'}"
     )
     X_train, X_test = load_mnist()
     print(
@@ -250,6 +273,8 @@ def main():
         f"of both kernels, {tracing:.1f} s per process, was done before timing)"
     )
 
+    if args.skip_floor:
+        return
     print("\n2. one CD-1 epoch, 784-500, batch 100, per 60,000 images")
     floor = cd1_epoch_and_floor(X_train)
     shapes, peak = floor["floor_shapes"], floor["floor_peak"]

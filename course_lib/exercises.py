@@ -14,7 +14,7 @@ Contents
 - notebook 00: :func:`check_imbalance_ratio`
 - notebook 01: :func:`check_cauchy_ppf`, :func:`check_categorical_sampler`
 - notebook 02: :func:`check_mvn_sampler`, :func:`check_class_posterior`
-- notebook 03: :func:`check_free_energy`
+- notebook 03: :func:`check_free_energy`, :func:`check_cd_gradient`
 - notebook 04: :func:`check_kl_divergence`, :func:`check_smoothed_memorization`,
   :func:`check_iwae_bound`, :func:`check_label_worth`
 """
@@ -391,6 +391,51 @@ def check_free_energy(fn) -> bool:
             "use np.logaddexp(0, x) for log(1 + exp(x))",
         )
     return _report(True, name, "it matches the reference, stably.")
+
+
+def check_cd_gradient(fn) -> bool:
+    """Notebook 03: ``fn(v0, vk, W, b, c)`` -> ``(dW, db, dc)``, the gradient of
+    ``mean F(v0) - mean F(vk)`` (``vk`` held fixed) in closed form, checked against
+    ``tf.GradientTape`` on the free energy."""
+    import tensorflow as tf
+
+    name = "my_cd_gradient"
+    rng = np.random.default_rng(5)
+    v0, vk = rng.random((8, 6)), (rng.random((8, 6)) < 0.5).astype(np.float64)
+    params = [rng.normal(size=(6, 4)), rng.normal(size=6), rng.normal(size=4)]
+    variables = [tf.Variable(p) for p in params]
+
+    def free_energy(v, W, b, c):
+        return -tf.linalg.matvec(v, b) - tf.reduce_sum(tf.nn.softplus(v @ W + c), 1)
+
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(free_energy(v0, *variables)) - tf.reduce_mean(
+            free_energy(tf.stop_gradient(vk), *variables)
+        )
+    expected = [g.numpy() for g in tape.gradient(loss, variables)]
+    result, error = _call(name, fn, v0, vk, *params)
+    if error:
+        return _report(False, name, error)
+    if not isinstance(result, (tuple, list)) or len(result) != 3:
+        return _report(False, name, "return a tuple (dW, db, dc)")
+    for got, want, label in zip(result, expected, ("dW", "db", "dc"), strict=True):
+        arr, error = _as_float_array(got, want.shape)
+        if error:
+            return _report(False, name, f"{label}: {error}")
+        if np.allclose(arr, -want, atol=1e-8):
+            return _report(
+                False, name, f"{label} has the wrong sign", "F(v) has minus signs"
+            )
+        if np.allclose(arr, want * len(v0), atol=1e-8):
+            return _report(False, name, f"{label} is a sum, not a mean over rows")
+        if not np.allclose(arr, want, rtol=1e-6, atol=1e-9):
+            return _report(
+                False,
+                name,
+                f"{label} differs from tape.gradient of the free-energy difference",
+                "dF/dW = -v^T sigmoid(v W + c) per row; average over the batch",
+            )
+    return _report(True, name, "it equals tape.gradient of mean F(v0) - mean F(vk).")
 
 
 # ---- notebook 04 -------------------------------------------------------------------

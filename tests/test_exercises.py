@@ -219,6 +219,46 @@ def test_free_energy(capsys):
     assert "Right" in capsys.readouterr().out
 
 
+def test_cd_gradient(capsys):
+    def sigmoid(x):
+        return 1.0 / (1.0 + np.exp(-x))
+
+    def right(v0, vk, W, b, c):
+        h0, hk = sigmoid(v0 @ W + c), sigmoid(vk @ W + c)
+        n = len(v0)
+        return (
+            (vk.T @ hk - v0.T @ h0) / n,
+            (vk - v0).mean(axis=0),
+            (hk - h0).mean(axis=0),
+        )
+
+    def zero(v0, vk, W, b, c):
+        return np.zeros_like(W), np.zeros_like(b), np.zeros_like(c)
+
+    def ascent(v0, vk, W, b, c):  # the log-likelihood gradient: the opposite sign
+        return tuple(-g for g in right(v0, vk, W, b, c))
+
+    def summed(v0, vk, W, b, c):
+        return tuple(g * len(v0) for g in right(v0, vk, W, b, c))
+
+    def no_hidden_probabilities(v0, vk, W, b, c):  # uses v W instead of p(h|v)
+        dW, db, _ = right(v0, vk, W, b, c)
+        return (vk.T @ (vk @ W) - v0.T @ (v0 @ W)) / len(v0), db, c * 0
+
+    assert exercises.check_cd_gradient(zero) is False
+    assert "differs" in capsys.readouterr().out
+    assert exercises.check_cd_gradient(ascent) is False
+    assert "sign" in capsys.readouterr().out
+    assert exercises.check_cd_gradient(summed) is False
+    assert "mean" in capsys.readouterr().out
+    assert exercises.check_cd_gradient(no_hidden_probabilities) is False
+    assert exercises.check_cd_gradient(lambda *args: (1, 2)) is False
+    assert exercises.check_cd_gradient(_not_done) is False
+    assert "not implemented yet" in capsys.readouterr().out
+    assert exercises.check_cd_gradient(right) is True
+    assert "Right" in capsys.readouterr().out
+
+
 # ---- notebook 04 -------------------------------------------------------------------
 def test_kl_divergence(capsys):
     def right(mean, log_var):
