@@ -53,7 +53,8 @@ def imbalance_experiment(
       generator fitted on the remaining minority rows only, enough to restore the
       class to the mean size of the others (or ``n_synthetic`` rows).
 
-    Every model is scored on the same balanced test set.
+    Every model is scored on the same untouched test split (stratified: each class
+    keeps its natural share, none is cut; not balanced).
 
     Parameters
     ----------
