@@ -75,7 +75,9 @@ def _show(ax, img, cmap):
 
 def _wrap(title, scale: float) -> str:
     """A title broken into lines that fit one image's width (never cut short)."""
-    return textwrap.fill(str(title), width=max(6, int(11 * scale)))
+    return textwrap.fill(
+        str(title), width=max(6, int(11 * scale)), break_long_words=False
+    )
 
 
 def image_grid(

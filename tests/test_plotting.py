@@ -99,6 +99,8 @@ def test_long_titles_wrap_instead_of_being_cut():
     fig, axes = plotting.image_grid(np.zeros((2, 62, 47)), titles=[name, "Bush"])
     shown = axes[0, 0].get_title()
     assert "\n" in shown and shown.replace("\n", " ") == name
+    fig, axes = plotting.image_grid(np.zeros((1, 8, 8)), titles=["Schwarzenegger"])
+    assert axes[0, 0].get_title() == "Schwarzenegger"  # a word is never split
 
 
 def test_small_images_are_drawn_large_and_crisp():
