@@ -178,8 +178,28 @@ def elapsed() -> str:
     return f"{time.perf_counter() - _started:.0f} s since setup on {cpu_model()}"
 
 
-def setup(seed: int = 42, profile: str | None = None) -> str:
+def enable_determinism() -> None:
+    """Make TensorFlow ops give the same result for the same inputs, run after run.
+
+    Multithreaded float reductions (a matmul's or convolution's sums split over
+    threads) otherwise add in an order that changes from run to run, and a trained
+    network drifts in its last digits, then more. With op determinism every op picks
+    an order-preserving algorithm; ops that have none raise an error instead of
+    running. Same seed + same hardware + same versions -> the same numbers;
+    another CPU model may still round differently (other SIMD kernels).
+    The switch is process-wide and cannot be turned off again.
+    """
+    tf = import_tensorflow()
+    tf.config.experimental.enable_op_determinism()
+
+
+def setup(
+    seed: int = 42, profile: str | None = None, deterministic: bool = True
+) -> str:
     """The notebooks' setup cell: check the profile, seed everything, print a summary.
+
+    With ``deterministic`` (the default), TensorFlow's op determinism is switched on
+    (:func:`enable_determinism`), so a re-run reproduces the committed numbers.
 
     Returns the active profile name.
     """
@@ -187,7 +207,9 @@ def setup(seed: int = 42, profile: str | None = None) -> str:
     _started = time.perf_counter()
     active = get_profile(profile)
     seed_everything(seed)
+    if deterministic:
+        enable_determinism()
     print(f"profile    {active}  (set {ENV_VAR}=smoke|standard|full to change)")
-    print(f"seed       {seed}")
+    print(f"seed       {seed}" + ("  (TensorFlow op determinism on)" * deterministic))
     print(device_summary())
     return active

@@ -7,6 +7,7 @@ Every function returns ``(fig, ax)`` (``ax`` may be an array of axes) and never 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -21,9 +22,11 @@ __all__ = [
     "plot_regularization_path",
     "plot_samples_vs_pdf",
     "image_rows",
+    "latent_grid",
     "latent_scatter",
     "loss_curves",
     "metric_bars",
+    "check_bands",
     "results_table",
 ]
 
@@ -56,6 +59,27 @@ def _as_images(images, image_shape=None) -> np.ndarray:
     return np.clip(arr.astype(np.float32), 0.0, 1.0)
 
 
+SMALL_IMAGE = 16  # images this many pixels high or less are drawn at least MIN_SCALE
+MIN_SCALE = 1.0  # inches per image: an 8x8 digit stays readable
+
+
+def _readable_scale(imgs: np.ndarray, scale: float) -> float:
+    """``scale``, raised to :data:`MIN_SCALE` for small images such as 8x8 digits."""
+    return max(scale, MIN_SCALE) if imgs.shape[1] <= SMALL_IMAGE else scale
+
+
+def _show(ax, img, cmap):
+    # "nearest": each pixel of a small image is a crisp square, not a blur
+    ax.imshow(img, cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
+
+
+def _wrap(title, scale: float) -> str:
+    """A title broken into lines that fit one image's width (never cut short)."""
+    return textwrap.fill(
+        str(title), width=max(6, int(11 * scale)), break_long_words=False
+    )
+
+
 def image_grid(
     images,
     *,
@@ -73,29 +97,34 @@ def image_grid(
     images : array, shape (N, H, W), (N, H, W, 3) or (N, H*W) with ``image_shape``
         uint8 in 0..255 or floats in [0, 1] (values outside are clipped for display).
     ncols : images per row.
-    titles : optional list of N short titles.
-    scale : size of one image in inches.
+    titles : optional list of N titles (long ones wrap onto several lines).
+    scale : size of one image in inches (at least 1 for images of 16 pixels or less).
 
     Returns
     -------
     fig, axes : the figure and the (nrows, ncols) array of axes.
     """
     imgs = _as_images(images, image_shape)
+    scale = _readable_scale(imgs, scale)
     n = imgs.shape[0]
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
+    lines = max((_wrap(t, scale).count("\n") + 1 for t in titles or []), default=0)
     fig, axes = plt.subplots(
         nrows,
         ncols,
-        figsize=(scale * ncols, scale * nrows + (0.4 if suptitle else 0)),
+        figsize=(
+            scale * ncols,
+            (scale + 0.15 * lines) * nrows + (0.4 if suptitle else 0),
+        ),
         squeeze=False,
     )
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if i < n:
-            ax.imshow(imgs[i], cmap=cmap, vmin=0.0, vmax=1.0)
+            _show(ax, imgs[i], cmap)
             if titles is not None:
-                ax.set_title(str(titles[i]), fontsize=8)
+                ax.set_title(_wrap(titles[i], scale), fontsize=8)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
@@ -123,6 +152,7 @@ def image_rows(
     if not rows:
         raise ValueError("rows must hold at least one labelled batch of images")
     batches = {label: _as_images(imgs, image_shape) for label, imgs in rows.items()}
+    scale = min(_readable_scale(b, scale) for b in batches.values())
     ncols = max(b.shape[0] for b in batches.values())
     fig, axes = plt.subplots(
         len(batches),
@@ -138,7 +168,7 @@ def image_rows(
             for spine in ax.spines.values():
                 spine.set_visible(False)
             if c < batch.shape[0]:
-                ax.imshow(batch[c], cmap=cmap, vmin=0.0, vmax=1.0)
+                _show(ax, batch[c], cmap)
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
@@ -152,12 +182,14 @@ def loss_curves(
     title: str | None = None,
     logy: bool = False,
     xlabel: str = "epoch",
+    ylabel: str = "loss",
     ax=None,
 ):
     """Plot one curve per named loss term.
 
     ``history`` maps a name to per-epoch values, e.g.
-    ``{"reconstruction": [...], "kl": [...]}``.
+    ``{"reconstruction": [...], "kl": [...]}``. Give the unit in ``ylabel``, e.g.
+    ``"loss (nats per image)"``; ``xlabel`` says what one point is (an epoch).
     """
     if not history:
         raise ValueError("history must hold at least one named curve")
@@ -170,7 +202,7 @@ def loss_curves(
         ax.plot(np.arange(1, values.size + 1), values, marker="o", ms=3, label=name)
     if logy:
         ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.legend()
     ax.grid(alpha=0.3)
     if title:
@@ -180,7 +212,11 @@ def loss_curves(
 
 
 def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None, s: float = 4):
-    """Scatter 2-D latent codes, coloured by label when labels are given."""
+    """Scatter 2-D latent codes ``(z0, z1)``, one colour and legend entry per label.
+
+    A discrete legend (not a colour bar): labels are categories, and ten classes get
+    ten distinct colours (``tab10``; ``tab20`` up to 20 classes).
+    """
     Z = np.asarray(Z, dtype=float)
     if Z.ndim != 2 or Z.shape[1] != 2:
         raise ValueError(f"Z must have shape (N, 2), got {Z.shape}")
@@ -194,10 +230,67 @@ def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None, s: floa
         labels = np.asarray(labels)
         if labels.shape[0] != Z.shape[0]:
             raise ValueError(f"{labels.shape[0]} labels for {Z.shape[0]} points")
-        points = ax.scatter(Z[:, 0], Z[:, 1], c=labels, s=s, cmap="tab10", alpha=0.7)
-        fig.colorbar(points, ax=ax, ticks=np.unique(labels))
-    ax.set_xlabel("z[0]")
-    ax.set_ylabel("z[1]")
+        classes = np.unique(labels)
+        colours = plt.get_cmap("tab10" if classes.size <= 10 else "tab20").colors
+        for k, label in enumerate(classes):
+            mine = labels == label
+            ax.scatter(
+                Z[mine, 0],
+                Z[mine, 1],
+                s=s,
+                alpha=0.7,
+                color=colours[k % len(colours)],
+                label=str(label),
+            )
+        ax.legend(
+            title="label",
+            markerscale=max(1.0, 16 / s) ** 0.5,
+            fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
+    ax.set_xlabel("z0")
+    ax.set_ylabel("z1")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig, ax
+
+
+def latent_grid(
+    images,
+    z,
+    *,
+    dims: tuple[int, int] = (0, 1),
+    image_shape: tuple[int, ...] | None = None,
+    title: str | None = None,
+    scale: float = 0.45,
+    n_ticks: int = 5,
+):
+    """A latent traversal: decoded images at a square grid of codes, on z0/z1 axes.
+
+    ``images`` and ``z`` as returned by :meth:`course_lib.vae.VAE.latent_grid`: n * n
+    images in row-major order, left to right ``z[dims[0]]`` increasing, top to bottom
+    ``z[dims[1]]`` decreasing. The images are tiled into one picture whose axes are
+    labelled with the latent values, so it reads like :func:`latent_scatter`.
+    """
+    imgs = _as_images(images, image_shape)
+    z = np.asarray(z, dtype=float)
+    n = math.isqrt(imgs.shape[0])
+    if n * n != imgs.shape[0] or z.ndim != 2 or z.shape[0] != imgs.shape[0]:
+        raise ValueError(
+            f"need n * n images and one code per image, got {imgs.shape[0]} images "
+            f"and z of shape {z.shape}"
+        )
+    height, width = imgs.shape[1:3]
+    tiled = imgs.reshape(n, n, height, width, *imgs.shape[3:]).swapaxes(1, 2)
+    tiled = tiled.reshape(n * height, n * width, *imgs.shape[3:])
+    fig, ax = plt.subplots(figsize=(scale * n + 0.8, scale * n + 0.6))
+    ax.imshow(tiled, cmap="gray", vmin=0, vmax=1, extent=(0, n, n, 0))
+    ticks = np.unique(np.linspace(0, n - 1, min(n_ticks, n)).round().astype(int))
+    ax.set_xticks(ticks + 0.5, [f"{v:.1f}" for v in z[ticks, dims[0]]])
+    ax.set_yticks(ticks + 0.5, [f"{v:.1f}" for v in z[ticks * n, dims[1]]])
+    ax.set(xlabel=f"z{dims[0]}", ylabel=f"z{dims[1]}")
     if title:
         ax.set_title(title)
     fig.tight_layout()
@@ -234,6 +327,49 @@ def results_table(
     out += [line(columns), line(["-" * w for w in widths])]
     out += [line(r) for r in cells]
     return "\n".join(out)
+
+
+def check_bands(
+    bands: Mapping[str, tuple],
+    *,
+    sanity: Mapping[str, tuple] | None = None,
+    title: str | None = None,
+) -> str:
+    """The results cell: a table of figures with their bands, and an assert on each.
+
+    Parameters
+    ----------
+    bands : figure name -> ``(value, (low, high))``. A band is what a correct run
+        gives; a wrong result (a broken model, a changed library) would leave it.
+    sanity : the same, for checks that hold by construction or are properties of the
+        real data; shown with the band marked "(sanity)": they check the plumbing,
+        not the model.
+
+    Returns
+    -------
+    table : str, ready to print, when every value lies in its band (inclusive).
+
+    Raises
+    ------
+    AssertionError
+        naming every figure outside its band, with the whole table.
+    """
+    checks = [(name, *check, "") for name, check in bands.items()]
+    checks += [(name, *check, " (sanity)") for name, check in (sanity or {}).items()]
+    if not checks:
+        raise ValueError("bands must hold at least one (value, (low, high)) figure")
+    rows, failures = [], []
+    for name, value, (low, high), kind in checks:
+        value = value.item() if isinstance(value, np.generic) else value
+        shown = f"{value:.3g}" if isinstance(value, float) else str(value)
+        rows.append({"figure": name, "value": shown, "band": f"{low:g} .. {high:g}"})
+        rows[-1]["band"] += kind
+        if not low <= value <= high:
+            failures.append(f"{name.strip()} = {shown} outside {low:g} .. {high:g}")
+    table = results_table(rows, title=title)
+    if failures:
+        raise AssertionError("\n".join([table, "", *failures]))
+    return table
 
 
 def metric_bars(

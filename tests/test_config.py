@@ -62,7 +62,24 @@ def test_device_summary_names_versions():
 
 def test_setup_prints_profile(capsys):
     assert config.setup(seed=1, profile="smoke") == "smoke"
-    assert "profile    smoke" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "profile    smoke" in out and "op determinism on" in out
+
+
+def test_setup_switches_op_determinism_on():
+    import tensorflow as tf
+
+    config.setup(seed=1, profile="smoke")
+    # tf.timestamp is the one op TensorFlow refuses to run under op determinism
+    # (its value differs by nature from run to run)
+    with pytest.raises(tf.errors.FailedPreconditionError, match="determinism"):
+        tf.timestamp()
+
+
+def test_elapsed_names_seconds_and_the_cpu(monkeypatch):
+    monkeypatch.setattr(config, "_started", config.time.perf_counter() - 65.0)
+    text = config.elapsed()
+    assert text.startswith("65 s since setup on ") and "cores" in text
 
 
 def test_quiet_stderr_hides_fd2_writes_only_inside_the_block(capfd):

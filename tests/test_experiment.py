@@ -73,3 +73,34 @@ def test_memorization_column_separates_copies_from_new_samples():
     assert by_name["far"]["memorization"] > 1.5
     assert "memorization" not in by_name["imbalanced"]
     assert "memorization" in experiment.format_results(rows)
+
+
+def test_rare_class_question_keeps_the_whole_training_split(monkeypatch):
+    from course_lib import data
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 1000)  # more than a 2,000-row subset would keep
+    X = rng.integers(0, 256, (3000, 4, 4), dtype=np.uint8)
+    loaded = []
+
+    def fake_load(name, split="train", profile=None):
+        loaded.append((name, split))
+        return X, y
+
+    monkeypatch.setattr(data, "load", fake_load)
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    rows = experiment.rare_class_question(
+        {"copies": lambda seed: augment.RandomOversampler()}, minority=1, ratio=0.01
+    )
+    by_name = {row["method"]: row for row in rows}
+    assert loaded == [("mnist", "train"), ("mnist", "test")]
+    assert list(by_name) == [
+        "balanced (reference)",
+        "imbalanced",
+        "random oversampling",
+        "copies",
+    ]
+    # all 3,000 rows kept in smoke too: 1 % of 1,000 minority rows survive
+    assert by_name["imbalanced"]["n_minority_train"] == 10
+    assert by_name["copies"]["memorization"] == 0.0
+    assert by_name["imbalanced"]["minority_recall_std"] == 0.0  # one seed in smoke
