@@ -173,8 +173,11 @@ class BaseGenerator:
             if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         ]
 
-    def get_params(self) -> dict:
-        """The hyperparameters given to ``__init__`` (stored unchanged)."""
+    def get_params(self, deep: bool = True) -> dict:
+        """The hyperparameters given to ``__init__`` (stored unchanged).
+
+        ``deep`` is accepted (and ignored) so that ``sklearn.base.clone`` works.
+        """
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params):

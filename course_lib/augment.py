@@ -98,18 +98,6 @@ def augment_class(X, y, generator: BaseGenerator, *, label: int, n_new: int, see
     return X_aug, y_aug
 
 
-def _unfitted_copy(generator):
-    """An unfitted copy of ``generator`` with the same parameters (never ``generator``).
-
-    ``sklearn.base.clone`` for scikit-learn estimators; the fallback rebuilds a course
-    generator whose ``get_params`` takes no ``deep`` argument.
-    """
-    try:
-        return clone(generator, safe=False)
-    except TypeError:
-        return type(generator)(**generator.get_params())
-
-
 class GeneratorSampler(BaseOverSampler):
     """Any course generator as an imbalanced-learn over-sampler (``fit_resample``).
 
@@ -174,13 +162,13 @@ class GeneratorSampler(BaseOverSampler):
         todo = {c: n for c, n in self.sampling_strategy_.items() if n > 0}
         self.generators_ = {}
         if self.conditional and todo:
-            fitted = _unfitted_copy(self.generator).fit(X, y)
+            fitted = clone(self.generator).fit(X, y)
             self.generators_ = dict.fromkeys(todo, fitted)
         synthetic, labels = [], []
         for label, n_new in todo.items():
             if not self.conditional:
                 rows = X[y == label]
-                self.generators_[label] = _unfitted_copy(self.generator).fit(rows)
+                self.generators_[label] = clone(self.generator).fit(rows)
             seed = int(rng.integers(2**32))
             if self.conditional:
                 new = self.generators_[label].sample(n_new, y=label, seed=seed)[0]
