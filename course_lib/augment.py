@@ -6,15 +6,27 @@ The baseline every generator in the course is compared with is
 :class:`RandomOversampler`: it "generates" by resampling training rows with
 replacement, per class. It makes nothing new, so a generator earns its place only by
 beating it on a held-out, balanced test set.
+
+:class:`GeneratorSampler` turns any course generator into an imbalanced-learn sampler
+(``fit_resample``), so it can stand in an ``imblearn.pipeline.Pipeline`` next to
+``RandomOverSampler`` and ``SMOTE`` (notebook 07).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from numbers import Integral
 
-from ._base import BaseGenerator, check_array, check_labels
+import numpy as np
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import validate_data
+
+from ._base import BaseGenerator, check_array, check_labels, check_random_state
 
 __all__ = [
+    "GeneratorSampler",
     "RandomOversampler",
     "augment_class",
 ]
@@ -79,3 +91,93 @@ def augment_class(X, y, generator: BaseGenerator, *, label: int, n_new: int, see
     X_aug = np.concatenate([X, synthetic])
     y_aug = np.concatenate([y, np.full(n_new, label, dtype=np.int64)])
     return X_aug, y_aug
+
+
+class GeneratorSampler(BaseOverSampler):
+    """Any course generator as an imbalanced-learn over-sampler (``fit_resample``).
+
+    ``fit_resample(X, y)`` fits a copy of ``generator`` and appends synthetic rows to
+    the classes that ``sampling_strategy`` names, up to its counts, like
+    ``imblearn.over_sampling.SMOTE`` but with the course's generators. Images in,
+    images out: rows keep their shape. Inside ``imblearn.pipeline.Pipeline`` the
+    resampling happens only when the pipeline is fitted, never on the rows it
+    predicts (so under ``cross_validate`` test folds stay real).
+
+    Parameters
+    ----------
+    generator : unfitted course generator (anything with ``fit(X, y=None)`` and
+        ``sample(n, y=None, seed=None)``). It is copied, never fitted itself.
+    sampling_strategy : str, float, dict or callable, default="auto"
+        imbalanced-learn's over-sampling semantics: ``"auto"`` (= ``"not majority"``)
+        brings every other class up to the majority's count; a dict maps a class to
+        its count after resampling; see ``imblearn.over_sampling.RandomOverSampler``.
+    seed : None, int >= 0 or ``np.random.Generator``
+        Seeds the ``sample`` calls (one seed per class is drawn from it). The
+        generator's own training seed, if it has one, is its own parameter.
+    conditional : bool, default=False
+        False: one copy of the generator per resampled class, fitted on that
+        class's rows only. True: one copy fitted on all rows with their labels (a
+        class-conditional generator, which can borrow from the other classes),
+        sampled once per resampled class.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict, class -> number of synthetic rows to add
+    generators_ : dict, class -> the fitted generator that made its rows
+    synthetic_mask_ : array of bool, shape (n_samples_resampled,)
+        True for synthetic rows. The input rows come first and unchanged, so
+        ``X_res[~synthetic_mask_]`` equals ``X``.
+    """
+
+    _parameter_constraints: dict = {
+        "generator": [HasMethods(["fit", "sample"])],
+        "sampling_strategy": BaseOverSampler._parameter_constraints[
+            "sampling_strategy"
+        ],
+        "seed": [None, Interval(Integral, 0, None, closed="left"), np.random.Generator],
+        "conditional": ["boolean"],
+    }
+
+    def __init__(
+        self, generator, *, sampling_strategy="auto", seed=None, conditional=False
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.generator = generator
+        self.seed = seed
+        self.conditional = conditional
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        # as imbalanced-learn's, but images (n, height, width[, channels]) are allowed
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = validate_data(self, X=X, y=y, reset=True, allow_nd=True)
+        return X, y, binarize_y
+
+    def _fit_resample(self, X, y):
+        rng = check_random_state(self.seed)
+        todo = {c: n for c, n in self.sampling_strategy_.items() if n > 0}
+        self.generators_ = {}
+        if self.conditional and todo:
+            fitted = clone(self.generator).fit(X, y)
+            self.generators_ = dict.fromkeys(todo, fitted)
+        synthetic, labels = [], []
+        for label, n_new in todo.items():
+            if not self.conditional:
+                rows = X[y == label]
+                self.generators_[label] = clone(self.generator).fit(rows)
+            seed = int(rng.integers(2**32))
+            if self.conditional:
+                new = self.generators_[label].sample(n_new, y=label, seed=seed)[0]
+            else:
+                new = self.generators_[label].sample(n_new, seed=seed)
+            new = np.asarray(new)
+            if new.shape != (n_new, *X.shape[1:]):
+                raise ValueError(
+                    f"the generator returned samples of shape {new.shape} for class "
+                    f"{label}; expected {(n_new, *X.shape[1:])}"
+                )
+            synthetic.append(new.astype(X.dtype) if X.dtype.kind == "f" else new)
+            labels.append(np.full(n_new, label, dtype=y.dtype))
+        X_res = np.concatenate([X, *synthetic])
+        y_res = np.concatenate([y, *labels])
+        self.synthetic_mask_ = np.arange(y_res.shape[0]) >= y.shape[0]
+        return X_res, y_res

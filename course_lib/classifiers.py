@@ -5,27 +5,44 @@ keeps the downstream model fixed and simple:
 
 - ``"logreg"``: multinomial logistic regression on the pixels (scikit-learn). Fast,
   deterministic, and sensitive to class imbalance: a good probe.
-- ``"cnn"``: a small Keras convolutional network for image inputs.
+- ``"cnn"``: a small Keras convolutional network for image inputs
+  (:class:`CNNClassifier` with ``architecture="small"``).
 
-Both follow scikit-learn's ``fit(X, y)`` / ``predict(X)`` convention and take images
+:class:`CNNClassifier` also builds the Kannada-MNIST paper's baseline (Prabhu 2019,
+Keras' ``mnist_cnn`` example) and a deeper CNN; its penultimate dense layer, named
+``"features"``, is the feature space the course's sample-quality metrics use.
+
+All follow scikit-learn's ``fit(X, y)`` / ``predict(X)`` convention and take images
 of any shape (they flatten or add a channel axis as needed).
 """
 
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
+from sklearn.utils.validation import check_is_fitted, check_scalar
 from threadpoolctl import threadpool_limits
 
-from ._base import check_array, check_labels
+from ._base import check_array, check_labels, check_random_state
 
-__all__ = ["CLASSIFIERS", "SmallCNN", "make_classifier", "scores"]
+__all__ = [
+    "ARCHITECTURES",
+    "CLASSIFIERS",
+    "CNNClassifier",
+    "build_cnn",
+    "make_classifier",
+    "scores",
+]
 
 CLASSIFIERS = ("logreg", "cnn")
+ARCHITECTURES = ("mnist_cnn", "deep", "small")
+_PREDICT_BATCH = 1024
 
 
 class _FlattenLogReg:
@@ -58,59 +75,222 @@ class _FlattenLogReg:
         return self.model_.predict(X.reshape(X.shape[0], -1))
 
 
-class SmallCNN:
-    """Two conv blocks and a dense head; ``fit``/``predict`` on (N, H, W[, C]) images.
+# ---- the CNNs ----------------------------------------------------------------------
+def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
+    """Build one of the course's CNNs (functional API); it outputs class logits.
+
+    - ``"mnist_cnn"`` (Prabhu 2019's Kannada-MNIST baseline, Keras' ``mnist_cnn``):
+      conv 32 -> conv 64 -> max-pool -> dropout 0.25 -> dense 128 -> dropout 0.5.
+    - ``"deep"`` (a deeper CNN): conv 32 -> conv 64 -> pool -> conv 128 -> pool ->
+      conv 256 -> pool -> dropout 0.5 -> dense 512 -> dropout 0.5.
+    - ``"small"``: conv 16 -> pool -> conv 32 -> pool -> dense 64 (fast).
+
+    Every convolution is 3x3 with ReLU; the last hidden dense layer is named
+    ``"features"`` (the penultimate layer, see :meth:`CNNClassifier.features`).
 
     Parameters
     ----------
-    epochs, batch_size, learning_rate : training settings (Adam).
-    seed : seeds Keras weight initialisation and shuffling for this fit.
+    input_shape : (height, width, channels)
+    n_classes : number of output logits
+    seed : int or None; each initializer and dropout layer gets a seed drawn from it
+
+    Returns
+    -------
+    keras.Model, images -> logits of shape (n, n_classes)
+    """
+    import keras
+    from keras import layers
+
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"unknown architecture {architecture!r}; valid: {', '.join(ARCHITECTURES)}"
+        )
+    seeds = np.random.default_rng(seed) if seed is not None else None
+
+    def next_seed():
+        return None if seeds is None else int(seeds.integers(2**31 - 1))
+
+    def conv(filters, padding):
+        return layers.Conv2D(
+            filters,
+            3,
+            padding=padding,
+            activation="relu",
+            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
+        )
+
+    def dense(units, **kwargs):
+        init = keras.initializers.GlorotUniform(next_seed())
+        return layers.Dense(units, kernel_initializer=init, **kwargs)
+
+    def dropout(rate):
+        return layers.Dropout(rate, seed=next_seed())
+
+    if architecture == "mnist_cnn":
+        body = [conv(32, "valid"), conv(64, "valid"), layers.MaxPooling2D()]
+        body += [dropout(0.25), layers.Flatten()]
+        head = [dense(128, activation="relu", name="features"), dropout(0.5)]
+    elif architecture == "deep":
+        body = [conv(32, "same"), conv(64, "same"), layers.MaxPooling2D()]
+        body += [conv(128, "same"), layers.MaxPooling2D()]
+        body += [conv(256, "same"), layers.MaxPooling2D()]
+        body += [dropout(0.5), layers.Flatten()]
+        head = [dense(512, activation="relu", name="features"), dropout(0.5)]
+    else:
+        body = [conv(16, "same"), layers.MaxPooling2D()]
+        body += [conv(32, "same"), layers.MaxPooling2D(), layers.Flatten()]
+        head = [dense(64, activation="relu", name="features")]
+    x = inputs = keras.Input(shape=tuple(input_shape))
+    for layer in [*body, *head, dense(n_classes, name="logits")]:
+        x = layer(x)
+    return keras.Model(inputs, x, name=architecture)
+
+
+class CNNClassifier(ClassifierMixin, BaseEstimator):
+    """A Keras CNN as a scikit-learn classifier, trained with Adam.
+
+    Parameters
+    ----------
+    architecture : ``"mnist_cnn"`` (default), ``"deep"`` or ``"small"``
+        (see :func:`build_cnn`)
+    epochs, batch_size, learning_rate : training length, minibatch size, Adam step
+    seed : int or None; seeds the weights, the dropout masks and the shuffling
+
+    Attributes
+    ----------
+    model_ : keras.Model, images -> logits
+    classes_ : the sorted labels seen in ``fit``
+    input_shape_ : (height, width, channels) of the training images
+    history_ : dict of per-epoch lists (``loss``, ``accuracy``, and ``val_*`` with
+        ``validation_data``)
     """
 
-    def __init__(self, *, epochs=5, batch_size=128, learning_rate=1e-3, seed=0):
+    def __init__(
+        self,
+        architecture="mnist_cnn",
+        *,
+        epochs=8,
+        batch_size=128,
+        learning_rate=1e-3,
+        seed=0,
+    ):
+        self.architecture = architecture
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.seed = seed
 
     @staticmethod
-    def _with_channels(X):
-        return X[..., None] if X.ndim == 3 else X
-
-    def fit(self, X, y):
-        import keras
-
-        X = self._with_channels(check_array(X, min_samples=2, dtype=np.float32))
-        if X.ndim != 4:
-            raise ValueError(f"SmallCNN needs images (N, H, W[, C]), got {X.shape}")
-        y = check_labels(y, X.shape[0])
-        self.classes_ = np.unique(y)
-        index = np.searchsorted(self.classes_, y)
-        keras.utils.set_random_seed(self.seed)
-        model = keras.Sequential(
-            [
-                keras.Input(X.shape[1:]),
-                keras.layers.Conv2D(16, 3, activation="relu", padding="same"),
-                keras.layers.MaxPooling2D(),
-                keras.layers.Conv2D(32, 3, activation="relu", padding="same"),
-                keras.layers.MaxPooling2D(),
-                keras.layers.Flatten(),
-                keras.layers.Dense(64, activation="relu"),
-                keras.layers.Dense(self.classes_.size),
-            ]
+    def _images(X, *, min_samples=1, shape=None):
+        """Validate images (N, H, W[, C]) in [0, 1]; return float32 (N, H, W, C)."""
+        X = check_array(
+            X, min_samples=min_samples, value_range=(0, 1), dtype=np.float32
         )
-        model.compile(
+        if X.ndim == 3:
+            X = X[..., None]
+        if X.ndim != 4:
+            raise ValueError(f"X must be images (N, H, W[, C]), got shape {X.shape}")
+        if shape is not None and X.shape[1:] != shape:
+            raise ValueError(
+                f"X has images of shape {X.shape[1:]}; expected {shape} (the "
+                "training images' shape)"
+            )
+        return X
+
+    def fit(self, X, y, validation_data=None):
+        """Train on images ``X`` (N, H, W[, C]) in [0, 1] with labels ``y``.
+
+        ``validation_data=(X_val, y_val)`` is scored after each epoch (``val_*``
+        entries of ``history_``). Returns self.
+        """
+        import keras
+        import tensorflow as tf
+
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(
+                f"unknown architecture {self.architecture!r}; "
+                f"valid: {', '.join(ARCHITECTURES)}"
+            )
+        check_scalar(self.epochs, "epochs", Integral, min_val=1)
+        check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
+        check_scalar(
+            self.learning_rate,
+            "learning_rate",
+            Real,
+            min_val=0,
+            include_boundaries="neither",
+        )
+        rng = check_random_state(self.seed)
+        X = self._images(X, min_samples=2)
+        y = check_labels(y, X.shape[0])
+        classes = np.unique(y)
+        validation = None
+        if validation_data is not None:
+            X_val, y_val = validation_data
+            X_val = self._images(X_val, shape=X.shape[1:])
+            y_val = check_labels(y_val, X_val.shape[0], name="validation y")
+            if not np.isin(y_val, classes).all():
+                raise ValueError("validation labels hold a class not seen in y")
+            validation = (X_val, np.searchsorted(classes, y_val))
+
+        self.classes_, self.input_shape_ = classes, X.shape[1:]
+        self.model_ = build_cnn(
+            self.architecture,
+            self.input_shape_,
+            classes.size,
+            seed=int(rng.integers(2**31 - 1)),
+        )
+        self.model_.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
         )
-        model.fit(X, index, epochs=self.epochs, batch_size=self.batch_size, verbose=0)
-        self.model_ = model
+        train = (
+            tf.data.Dataset.from_tensor_slices((X, np.searchsorted(classes, y)))
+            .shuffle(X.shape[0], seed=int(rng.integers(2**31 - 1)))
+            .batch(int(self.batch_size))
+        )
+        history = self.model_.fit(
+            train,
+            epochs=int(self.epochs),
+            validation_data=validation,
+            shuffle=False,  # the dataset shuffles (seeded)
+            verbose=0,
+        )
+        self.history_ = {k: [float(v) for v in h] for k, h in history.history.items()}
         return self
 
+    def _logits(self, X):
+        check_is_fitted(self, "model_")
+        X = self._images(X, min_samples=0, shape=self.input_shape_)
+        return self.model_.predict(X, batch_size=_PREDICT_BATCH, verbose=0)
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the logits), shape (N, n_classes)."""
+        logits = self._logits(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=1, keepdims=True)
+
     def predict(self, X):
-        X = self._with_channels(check_array(X, dtype=np.float32))
-        logits = self.model_.predict(X, batch_size=1024, verbose=0)
+        """The most probable class of each image."""
+        logits = self._logits(X)
         return self.classes_[np.argmax(logits, axis=1)]
+
+    def features(self, X):
+        """Activations of the penultimate layer (``"features"``), shape (N, units).
+
+        For ``"mnist_cnn"`` these are the 128 ReLU units before the last dropout:
+        the network's learned description of an image, used to compare sets of
+        images (real vs synthetic) in a space where distances mean something.
+        """
+        import keras
+
+        check_is_fitted(self, "model_")
+        X = self._images(X, min_samples=0, shape=self.input_shape_)
+        layer = self.model_.get_layer("features")
+        extractor = keras.Model(self.model_.inputs, layer.output)
+        return extractor.predict(X, batch_size=_PREDICT_BATCH, verbose=0)
 
 
 def make_classifier(kind: str = "logreg", *, seed: int = 0, **params):
@@ -118,7 +298,8 @@ def make_classifier(kind: str = "logreg", *, seed: int = 0, **params):
     if kind == "logreg":
         return _FlattenLogReg(seed=seed, **params)
     if kind == "cnn":
-        return SmallCNN(seed=seed, **params)
+        params = {"epochs": 5, **params}
+        return CNNClassifier("small", seed=seed, **params)
     raise ValueError(f"unknown classifier {kind!r}; valid: {', '.join(CLASSIFIERS)}")
 
 

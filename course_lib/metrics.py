@@ -27,6 +27,12 @@ __all__ = [
     "memorization_ratio",
     "nearest_neighbours",
     "regularization_path",
+    # sample quality (notebook 07)
+    "density_coverage",
+    "frechet_distance",
+    "kernel_inception_distance",
+    "precision_recall",
+    "train_synthetic_test_real",
 ]
 
 
@@ -220,3 +226,207 @@ def adjacent_pixel_correlation(images, labels=None) -> float:
         raise ValueError("no pair of neighbouring pixels varies across the images")
     covariance = np.mean(left[:, varies] * right[:, varies], axis=0)
     return float(np.mean(covariance / (left_std[varies] * right_std[varies])))
+
+
+# ---- sample quality (notebook 07) ---------------------------------------------------
+# These take *features*: rows of a fixed feature extractor (the course uses the
+# penultimate layer of notebook 06's CNN trained on real data, where Inception weights
+# are unavailable). Figures are comparable only within one feature extractor and, for
+# FID, at one sample size.
+def _feature_pair(real, fake, *, min_samples: int = 2):
+    real = _rows(real, "real", min_samples=min_samples)
+    fake = _rows(fake, "fake", min_samples=min_samples, n_features=real.shape[1])
+    return real, fake
+
+
+def _sqrt_psd(matrix):
+    """Symmetric square root of a symmetric positive semi-definite matrix."""
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+
+
+def frechet_distance(real_features, fake_features, *, eps: float = 1e-6) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (the FID formula).
+
+    ``|mu_r - mu_f|^2 + tr(S_r + S_f - 2 (S_r S_f)^(1/2))``. The trace of the matrix
+    square root is computed as the sum of the square roots of the eigenvalues of
+    ``S_r^(1/2) S_f S_r^(1/2)`` (same eigenvalues as ``S_r S_f``, but symmetric, so no
+    complex round-off); ``eps * I`` is added to both covariances, which keeps them
+    positive definite when there are fewer samples than features.
+
+    The estimate is biased upward at small sample sizes (about ``1/N``): compare FIDs
+    only at one N, next to the real-vs-real value at that N.
+
+    Parameters
+    ----------
+    real_features, fake_features : arrays, shape (n_real, d) and (n_fake, d), n >= 2
+    eps : float >= 0, ridge added to the covariances
+
+    Returns
+    -------
+    float >= 0
+    """
+    real, fake = _feature_pair(real_features, fake_features)
+    if not np.isfinite(eps) or eps < 0:
+        raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
+    ridge = eps * np.eye(real.shape[1])
+    cov_real = np.cov(real, rowvar=False).reshape(ridge.shape) + ridge
+    cov_fake = np.cov(fake, rowvar=False).reshape(ridge.shape) + ridge
+    root_real = _sqrt_psd(cov_real)
+    cross = np.linalg.eigvalsh(root_real @ cov_fake @ root_real)
+    mean_term = np.sum((real.mean(axis=0) - fake.mean(axis=0)) ** 2)
+    trace_term = np.trace(cov_real) + np.trace(cov_fake)
+    trace_term -= 2.0 * np.sum(np.sqrt(np.clip(cross, 0.0, None)))
+    return float(max(mean_term + trace_term, 0.0))
+
+
+def kernel_inception_distance(real_features, fake_features) -> float:
+    """Kernel (Inception) distance: the unbiased squared MMD with a cubic kernel.
+
+    ``k(x, y) = (x . y / d + 1)^3`` (Bińkowski et al. 2018). Unlike FID the estimate
+    is unbiased, so real-vs-real scores about 0 at any sample size (it can be
+    slightly negative).
+
+    Parameters
+    ----------
+    real_features, fake_features : arrays, shape (n_real, d) and (n_fake, d), n >= 2
+
+    Returns
+    -------
+    float
+    """
+    real, fake = _feature_pair(real_features, fake_features)
+    d = real.shape[1]
+
+    def kernel(a, b):
+        return (a @ b.T / d + 1.0) ** 3
+
+    def within(a):  # mean over pairs i != j
+        gram = kernel(a, a)
+        n = a.shape[0]
+        return (gram.sum() - np.trace(gram)) / (n * (n - 1))
+
+    return float(within(real) + within(fake) - 2.0 * kernel(real, fake).mean())
+
+
+def _check_k(k, n: int, name: str) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    if k >= n:
+        raise ValueError(f"k={k} needs more than k rows in {name}; it has {n}")
+    return int(k)
+
+
+def _knn_radii(X, k: int):
+    """Distance from each row of ``X`` to its k-th nearest *other* row."""
+    from scipy.spatial.distance import cdist
+
+    # column 0 of the sorted distances is the row itself (or a duplicate, also 0)
+    return np.sort(cdist(X, X), axis=1)[:, k]
+
+
+def precision_recall(real_features, fake_features, *, k: int = 3) -> dict:
+    """Improved precision and recall of Kynkäänniemi et al. (2019), k-NN manifolds.
+
+    The real manifold is the union of balls around each real row, of radius the
+    distance to its ``k``-th nearest real neighbour; likewise for the fake rows.
+    *Precision*: the fraction of fake rows inside the real manifold (are the samples
+    realistic?). *Recall*: the fraction of real rows inside the fake manifold (do the
+    samples cover the data?).
+
+    Parameters
+    ----------
+    real_features, fake_features : arrays, shape (n_real, d) and (n_fake, d),
+        each with more than ``k`` rows
+    k : int >= 1
+
+    Returns
+    -------
+    dict with ``precision`` and ``recall``, both in [0, 1]
+    """
+    from scipy.spatial.distance import cdist
+
+    real, fake = _feature_pair(real_features, fake_features)
+    k = _check_k(k, min(real.shape[0], fake.shape[0]), "real and fake")
+    distances = cdist(real, fake)  # (n_real, n_fake)
+    inside_real = distances <= _knn_radii(real, k)[:, None]
+    inside_fake = distances <= _knn_radii(fake, k)[None, :]
+    return {
+        "precision": float(inside_real.any(axis=0).mean()),
+        "recall": float(inside_fake.any(axis=1).mean()),
+    }
+
+
+def density_coverage(real_features, fake_features, *, k: int = 5) -> dict:
+    """Density and coverage of Naeem et al. (2020): k-NN balls around real rows only.
+
+    With ``B_i`` the ball around real row ``i`` of radius the distance to its
+    ``k``-th nearest real neighbour: *density* is the number of (fake row, ball)
+    memberships divided by ``k * n_fake`` (about 1 when fake matches real, above 1 when
+    fakes crowd into dense real regions); *coverage* is the fraction of real rows
+    whose ball holds at least one fake row. Both use only the real manifold, so a
+    few outlying fakes cannot inflate them as they inflate precision and recall.
+
+    Parameters
+    ----------
+    real_features, fake_features : arrays, shape (n_real, d) and (n_fake, d),
+        ``n_real > k``
+    k : int >= 1
+
+    Returns
+    -------
+    dict with ``density`` (>= 0) and ``coverage`` (in [0, 1])
+    """
+    from scipy.spatial.distance import cdist
+
+    real, fake = _feature_pair(real_features, fake_features, min_samples=1)
+    k = _check_k(k, real.shape[0], "real")
+    inside = cdist(real, fake) <= _knn_radii(real, k)[:, None]
+    return {
+        "density": float(inside.sum() / (k * fake.shape[0])),
+        "coverage": float(inside.any(axis=1).mean()),
+    }
+
+
+def train_synthetic_test_real(
+    X_train, y_train, X_test, y_test, *, minority: int, classifier="logreg", seed=0
+) -> dict:
+    """TSTR: train a classifier on a training set holding synthetic rows, test on real.
+
+    For a rare class the usual form is: the real rows of the other classes plus only
+    *synthetic* rows of the minority class (no real minority row), so the minority
+    scores measure what the synthetic samples alone teach the classifier.
+
+    Parameters
+    ----------
+    X_train, y_train : the training set (with the synthetic rows)
+    X_test, y_test : real held-out rows
+    minority : the class whose recall is reported
+    classifier : ``"logreg"`` / ``"cnn"`` (see :func:`course_lib.classifiers.
+        make_classifier`) or an unfitted estimator with ``fit`` and ``predict``
+    seed : seed of the classifier when it is made here
+
+    Returns
+    -------
+    dict of :func:`course_lib.classifiers.scores`: ``minority_recall``,
+    ``balanced_accuracy``, ``macro_f1``
+    """
+    from .classifiers import make_classifier, scores
+
+    X_train = check_array(X_train, name="X_train", min_samples=2, dtype=np.float32)
+    y_train = check_labels(y_train, X_train.shape[0], name="y_train")
+    X_test = check_array(X_test, name="X_test", dtype=np.float32)
+    y_test = check_labels(y_test, X_test.shape[0], name="y_test")
+    if X_test.shape[1:] != X_train.shape[1:]:
+        raise ValueError(
+            f"X_test rows have shape {X_test.shape[1:]}, X_train rows "
+            f"{X_train.shape[1:]}"
+        )
+    if minority not in set(y_train.tolist()):
+        raise ValueError(f"class {minority} has no (synthetic) row in y_train")
+    if isinstance(classifier, str):
+        classifier = make_classifier(classifier, seed=seed)
+    elif not (hasattr(classifier, "fit") and hasattr(classifier, "predict")):
+        raise ValueError("classifier must be a name or have fit() and predict()")
+    classifier.fit(X_train, y_train)
+    return scores(y_test, classifier.predict(X_test), minority=minority)

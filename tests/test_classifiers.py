@@ -46,3 +46,85 @@ def test_scores_need_the_minority_in_the_test_set():
         classifiers.scores([0, 0], [0, 0], minority=1)
     with pytest.raises(ValueError, match="labels"):
         classifiers.scores([0, 1], [0], minority=1)
+
+
+# ---- CNNClassifier ------------------------------------------------------------------
+def digits(n_per_class=20, seed=0):
+    """Three classes of 12x12 images: a bright bar at one of three positions."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), n_per_class)
+    X = rng.uniform(0, 0.2, size=(y.size, 12, 12))
+    for k in range(3):
+        X[y == k, 4 * k : 4 * k + 3, :] += 0.7
+    return np.clip(X, 0, 1).astype(np.float32), y + 4  # labels 4, 5, 6
+
+
+@pytest.mark.parametrize("architecture", ["mnist_cnn", "deep", "small"])
+def test_cnn_architectures_learn_and_expose_features(architecture):
+    X, y = digits()
+    model = classifiers.CNNClassifier(architecture, epochs=12, batch_size=16, seed=0)
+    model.fit(X, y, validation_data=(X[:6], y[:6]))
+    assert model.score(X, y) > 0.9
+    np.testing.assert_array_equal(model.classes_, [4, 5, 6])
+    proba = model.predict_proba(X[:5])
+    assert proba.shape == (5, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+    units = {"mnist_cnn": 128, "deep": 512, "small": 64}[architecture]
+    assert model.features(X[:5]).shape == (5, units)
+    assert model.model_.get_layer("features").units == units
+    assert set(model.history_) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(model.history_["loss"]) == 12
+
+
+def test_mnist_cnn_is_the_keras_example():
+    model = classifiers.build_cnn("mnist_cnn", (28, 28, 1), 10, seed=0)
+    kinds = [type(layer).__name__ for layer in model.layers[1:]]
+    assert kinds == [
+        "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten",
+        "Dense", "Dropout", "Dense",
+    ]  # fmt: skip
+    assert model.count_params() == 1_199_882  # Keras' mnist_cnn on 28x28x1
+
+
+def test_cnn_same_seed_same_model_and_clone():
+    from sklearn.base import clone
+
+    X, y = digits(10)
+    a = classifiers.CNNClassifier("small", epochs=2, batch_size=8, seed=3).fit(X, y)
+    b = clone(a).fit(X, y)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-5)
+    c = classifiers.CNNClassifier("small", epochs=2, batch_size=8, seed=4).fit(X, y)
+    assert not np.allclose(a.predict_proba(X), c.predict_proba(X), atol=1e-5)
+    assert clone(a).get_params() == a.get_params() and not hasattr(clone(a), "model_")
+
+
+def test_cnn_bad_input():
+    from sklearn.exceptions import NotFittedError
+
+    X, y = digits(5)
+    model = classifiers.CNNClassifier("small", epochs=1)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        model.fit(X * 255, y)
+    bad = X.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(bad, y)
+    with pytest.raises(ValueError, match="images"):
+        model.fit(X.reshape(len(X), -1), y)
+    with pytest.raises(ValueError, match="architecture"):
+        classifiers.CNNClassifier("resnet").fit(X, y)
+    with pytest.raises(ValueError, match="epochs"):
+        classifiers.CNNClassifier(epochs=0).fit(X, y)
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="shape"):
+        model.predict(X[:, :10, :10])
+
+
+def test_make_classifier_cnn_is_the_small_cnn():
+    model = classifiers.make_classifier("cnn", seed=2, epochs=3)
+    assert isinstance(model, classifiers.CNNClassifier)
+    assert model.get_params()["architecture"] == "small"
+    assert (model.epochs, model.seed) == (3, 2)
+    assert classifiers.make_classifier("cnn").epochs == 5
