@@ -48,7 +48,7 @@ from sklearn.utils.validation import check_is_fitted, check_scalar
 
 from ._base import check_array, check_random_state
 
-__all__ = ["DOMAINS", "UNIT", "UNITModel", "build_networks"]
+__all__ = ["DOMAINS", "UNIT", "UNITModel", "build_networks", "matched_accuracy"]
 
 DOMAINS = ("a", "b")
 #: default ``hidden`` per architecture: private dense widths / conv filters per level
@@ -265,12 +265,21 @@ class UNITModel(keras.Model):
         return loss
 
     def classifier_loss(self, xl_a, yl_a, xl_b, yl_b, training=True):
-        """Cross-entropy of the latent head on the labelled rows of both domains."""
+        """Cross-entropy of the latent head on the labelled rows of both domains.
+
+        The head judges each labelled image's code and the code of its translation
+        (encoded back in the other domain): both must name the image's label, which
+        ties "3 in domain a" to "3 in domain b" in the shared latent space.
+        """
+        n = self.networks
         ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         loss = 0.0
-        for x, y, d in ((xl_a, yl_a, "a"), (xl_b, yl_b, "b")):
-            mean = self.networks[f"encoder_{d}"](x, training=training)
-            loss += ce(y, self.networks["head"](mean, training=training))
+        for x, y, d, o in ((xl_a, yl_a, "a", "b"), (xl_b, yl_b, "b", "a")):
+            mean, z = self.encode(x, d, training)
+            translated = n[f"decoder_{o}"](z, training=training)
+            mean_t, _ = self.encode(translated, o, training)
+            for code in (mean, mean_t):
+                loss += ce(y, n["head"](code, training=training))
         return loss
 
     def train_step(self, data):
@@ -553,6 +562,21 @@ class UNIT(BaseEstimator):
             raise ValueError("this UNIT was fitted without labels: it has no head")
         logits = self._run(self.model_.networks["head"], self.encode(X, domain))
         return self.classes_[np.argmax(logits, axis=1)]
+
+
+def matched_accuracy(y_true, clusters) -> float:
+    """Accuracy of cluster ids after the best one-to-one match of clusters to labels.
+
+    The match maximises the number of agreements (the Hungarian algorithm,
+    ``scipy.optimize.linear_sum_assignment`` on the contingency table), so it scores
+    an unsupervised clustering as if each cluster had been named by an oracle.
+    """
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics.cluster import contingency_matrix
+
+    table = contingency_matrix(y_true, clusters)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return float(table[rows, cols].sum() / table.sum())
 
 
 def _print_epoch(epoch, logs):

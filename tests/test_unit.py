@@ -99,6 +99,16 @@ def test_shapes_determinism_and_clone():
     )
 
 
+def test_conv_unit_fits_and_translates():
+    X_a, X_b, _ = domains(16)
+    model = UNIT(latent_dim=4, architecture="conv", hidden=(4, 8), batch_size=8,
+                 epochs=1, seed=0).fit(X_a, X_b)  # fmt: skip
+    assert model.translate(X_a[:3], "a").shape == (3, 8, 8)
+    assert np.all(np.isfinite(model.history_["g_loss"]))
+    with pytest.raises(ValueError, match="divisible"):
+        UNIT(architecture="conv", hidden=(4, 4, 4, 4), epochs=1).fit(X_a, X_b)
+
+
 def test_labels_train_a_latent_head():
     X_a, X_b, y = domains(48)
     y_a = np.where(np.arange(48) % 2 == 0, y, -1)  # half the rows labelled
@@ -137,3 +147,9 @@ def test_bad_input_raises():
             call()
     with pytest.raises(ValueError, match="shape"):
         model.translate(X_a[:, :4, :4], "a")
+
+
+def test_matched_accuracy_renames_clusters():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    assert unit.matched_accuracy(y, [5, 5, 3, 3, 9, 9]) == 1.0
+    assert unit.matched_accuracy(y, [1, 1, 1, 1, 2, 2]) == pytest.approx(4 / 6)
