@@ -9,6 +9,8 @@
 # Needs only Python >= 3.11 (as `python3`, or PYTHON=/path/to/python).
 
 PYTHON  ?= python3
+# TensorFlow's C++ log lines bypass Python; keep them out of notebook outputs.
+export TF_CPP_MIN_LOG_LEVEL ?= 3
 VENV    ?= .venv
 PROFILE ?= standard
 PORT    ?= 8888

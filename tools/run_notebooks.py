@@ -13,6 +13,7 @@ collected into one table at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -57,6 +58,9 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     args = parser.parse_args(argv)
     profile = config.get_profile()  # $COURSE_PROFILE, checked like everywhere else
+    # TensorFlow's C++ log lines (e.g. a harmless tf.data attribute note under op
+    # determinism) go straight to the kernels' stderr; keep them out of the outputs.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     print(f"profile: {profile}")
     summary, failed = [], []
     for path in sorted(args.notebooks):
