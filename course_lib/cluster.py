@@ -27,11 +27,15 @@ The estimator follows scikit-learn's API (``fit``, ``predict``, ``fit_predict``,
 from __future__ import annotations
 
 import numbers
+import os
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import kmeans_plusplus
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+from threadpoolctl import threadpool_limits
 
 from ._base import check_random_state
 
@@ -42,7 +46,13 @@ CHUNK_ROWS = 256
 
 
 def lloyd_pass(
-    X, centers, *, x_sq=None, update: bool = True, chunk_rows: int = CHUNK_ROWS
+    X,
+    centers,
+    *,
+    x_sq=None,
+    update: bool = True,
+    chunk_rows: int = CHUNK_ROWS,
+    pool: Executor | None = None,
 ):
     """One Lloyd iteration over ``X``, chunk by chunk: assign, and sum for the update.
 
@@ -56,6 +66,9 @@ def lloyd_pass(
         if False, only assign (no centre sums are accumulated)
     chunk_rows : int
         rows per chunk
+    pool : concurrent.futures.Executor, optional
+        runs the chunks in parallel threads (NumPy's matrix products release the
+        GIL); None runs them one after the other
 
     Returns
     -------
@@ -69,9 +82,9 @@ def lloyd_pass(
     center_sq = np.einsum("ij,ij->i", centers, centers)
     labels = np.empty(X.shape[0], np.int32)
     partial = np.empty(X.shape[0], X.dtype)  # min over centres of ||c||^2 - 2 x.c
-    sums = np.zeros(centers.shape, np.float64) if update else None
     cluster_ids = np.arange(n_clusters, dtype=np.int32)
-    for start in range(0, X.shape[0], chunk_rows):
+
+    def one_chunk(start):
         rows = X[start : start + chunk_rows]
         scores = rows @ centers.T  # x.c, shape (chunk, n_clusters): the one GEMM
         scores *= -2.0
@@ -81,7 +94,14 @@ def lloyd_pass(
         partial[start : start + len(rows)] = scores[np.arange(len(rows)), nearest]
         if update:
             one_hot = (nearest[:, None] == cluster_ids).astype(X.dtype)
-            sums += one_hot.T @ rows  # the second GEMM, on the chunk still in cache
+            return one_hot.T @ rows  # the second GEMM, on the chunk still in cache
+        return None
+
+    starts = range(0, X.shape[0], chunk_rows)
+    chunk_sums = list(
+        map(one_chunk, starts) if pool is None else pool.map(one_chunk, starts)
+    )
+    sums = np.sum(chunk_sums, axis=0, dtype=np.float64) if update else None
     if x_sq is None:
         x_sq = np.einsum("ij,ij->i", X, X)
     sq_dist = np.maximum(partial + x_sq, 0.0)
@@ -105,13 +125,31 @@ def _reseed_empty(X, sums, counts, labels, sq_dist):
     counts[empty] = 1
 
 
-def _lloyd(X, x_sq, centers, max_iter, tol):
+@contextmanager
+def _chunk_threads():
+    """A thread per CPU core over the chunks, each matrix product single-threaded.
+
+    This is scikit-learn's scheme: many small multi-threaded BLAS calls spend more time
+    handing work between threads than computing, above all on a busy machine.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        n_threads = len(os.sched_getaffinity(0))
+    else:
+        n_threads = os.cpu_count() or 1
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        ThreadPoolExecutor(n_threads) as pool,
+    ):
+        yield pool
+
+
+def _lloyd(X, x_sq, centers, max_iter, tol, pool):
     """Lloyd's algorithm from ``centers``: (labels, inertia, centers, n_iter)."""
     labels_old = np.full(X.shape[0], -1, np.int32)
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        labels, sq_dist, sums, counts = lloyd_pass(X, centers, x_sq=x_sq)
+        labels, sq_dist, sums, counts = lloyd_pass(X, centers, x_sq=x_sq, pool=pool)
         _reseed_empty(X, sums, counts, labels, sq_dist)
         new_centers = (sums / counts[:, None]).astype(X.dtype)
         shift = float(np.sum((new_centers - centers) ** 2))
@@ -121,7 +159,7 @@ def _lloyd(X, x_sq, centers, max_iter, tol):
         labels_old = labels
     # the centres moved after the last assignment (unless no label changed): assign
     # once more, so that labels, centres and inertia belong together
-    labels, sq_dist, _, _ = lloyd_pass(X, centers, x_sq=x_sq, update=False)
+    labels, sq_dist, _, _ = lloyd_pass(X, centers, x_sq=x_sq, update=False, pool=pool)
     return labels, float(np.sum(sq_dist, dtype=np.float64)), centers, n_iter
 
 
@@ -226,7 +264,8 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
                 centers = self._initial_centers(X, x_sq, rng)
             else:
                 centers = init - mean
-            run = _lloyd(X, x_sq, centers.astype(X.dtype), self.max_iter, tol)
+            with _chunk_threads() as pool:
+                run = _lloyd(X, x_sq, centers.astype(X.dtype), self.max_iter, tol, pool)
             if best is None or run[1] < best[1]:
                 best = run
         labels, inertia, centers, n_iter = best
@@ -244,7 +283,8 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
     def predict(self, X):
         """Index of the nearest centre for each row of ``X``: int32, (n_samples,)."""
         X = self._validated(X)
-        return lloyd_pass(X, self.cluster_centers_, update=False)[0]
+        with _chunk_threads() as pool:
+            return lloyd_pass(X, self.cluster_centers_, update=False, pool=pool)[0]
 
     def transform(self, X):
         """Euclidean distance of each row to each centre: (n_samples, n_clusters)."""
