@@ -260,11 +260,11 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         x_sq = np.einsum("ij,ij->i", X, X)
         best = None
         for _ in range(self.n_init):
-            if init is None:
-                centers = self._initial_centers(X, x_sq, rng)
-            else:
-                centers = init - mean
             with _chunk_threads() as pool:
+                if init is None:
+                    centers = self._initial_centers(X, x_sq, rng)
+                else:
+                    centers = init - mean
                 run = _lloyd(X, x_sq, centers.astype(X.dtype), self.max_iter, tol, pool)
             if best is None or run[1] < best[1]:
                 best = run
