@@ -3,13 +3,16 @@
 A 32x32x1 image is squeezed to an 8x8x1 *code* and expanded back::
 
     encoder: conv 5x5, 3 filters, ReLU, L1 activity penalty -> max-pool 2
-             -> conv 5x5, 1 filter, ReLU -> max-pool 2            = code, 8x8x1
-    decoder: conv 5x5, 1 filter, ReLU -> upsample 2 -> conv 5x5, 3 filters, ReLU
+             -> conv 5x5, 1 filter -> max-pool 2                  = code, 8x8x1
+    decoder: conv 5x5, 1 filter -> upsample 2 -> conv 5x5, 3 filters
              -> upsample 2 -> conv 5x5, 1 filter, sigmoid          = 32x32x1
 
 334 weights in all. Trained with Adam on the mean squared error between image and
 reconstruction; the L1 penalty on the first layer's activations (weight ``l1``) pushes
-most of them to exactly zero, a *sparse* representation. The notebook writes this
+most of them to exactly zero, a *sparse* representation. Only that layer has a ReLU
+(and the output a sigmoid): a ReLU on the one-filter layers can switch off for every
+input early in training, and then no gradient ever revives it (with some seeds the
+whole network then outputs one constant image). The notebook writes this
 network out layer by layer; :func:`build_sparse_autoencoder` is the same network,
 used by the tests and to check the notebook's version.
 """
@@ -71,7 +74,7 @@ def build_sparse_autoencoder(
         )
     seeds = iter(range(6)) if seed is None else iter(range(seed, seed + 6))
 
-    def conv(filters, activation, **kwargs):
+    def conv(filters, activation=None, **kwargs):
         init = keras.initializers.GlorotUniform(
             seed=None if seed is None else next(seeds)
         )
@@ -87,14 +90,14 @@ def build_sparse_autoencoder(
     image = keras.Input(shape)
     h = conv(3, "relu", activity_regularizer=keras.regularizers.L1(l1))(image)
     h = layers.MaxPooling2D(2)(h)
-    h = conv(1, "relu")(h)
+    h = conv(1)(h)
     code = layers.MaxPooling2D(2)(h)
     encoder = keras.Model(image, code, name="encoder")
 
     code_in = keras.Input(code.shape[1:])
-    h = conv(1, "relu")(code_in)
+    h = conv(1)(code_in)
     h = layers.UpSampling2D(2)(h)
-    h = conv(3, "relu")(h)
+    h = conv(3)(h)
     h = layers.UpSampling2D(2)(h)
     reconstruction = conv(shape[2], "sigmoid")(h)
     decoder = keras.Model(code_in, reconstruction, name="decoder")
