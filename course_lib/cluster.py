@@ -8,8 +8,11 @@ Lloyd's algorithm alternates two steps until the centres stop moving:
 2. **update** every centre to the mean of the points assigned to it (a second matrix
    product, with the one-hot assignment matrix).
 
-Both steps run on chunks of rows, so each chunk of the data is read from memory once
-per iteration while it is still in cache (scikit-learn's loop works the same way).
+Both steps run on chunks of rows (about 1 MiB each, one thread per core), so each
+chunk of the data is read from memory once per iteration while it is still in cache
+(scikit-learn's loop works the same way). After the first iteration the update is
+incremental: only the rows whose label changed are added to their new cluster's sum
+and taken from their old one's, and late iterations move few points.
 Float32 data is computed in float32, everything else in float64; the data is centred
 first so that the expansion above loses little precision. A centre that ends an
 iteration with no points is re-seeded at the point farthest from its own centre (as
@@ -41,8 +44,9 @@ from ._base import check_random_state
 
 __all__ = ["KMeans", "lloyd_pass"]
 
-#: rows per chunk: a chunk of 256 rows of 1024 float32 features is 1 MiB (fits in cache)
-CHUNK_ROWS = 256
+#: bytes per chunk of rows: small enough to stay in a core's cache between the two
+#: matrix products, large enough that NumPy's per-call overhead does not dominate
+CHUNK_BYTES = 2**20
 
 
 def lloyd_pass(
@@ -51,7 +55,8 @@ def lloyd_pass(
     *,
     x_sq=None,
     update: bool = True,
-    chunk_rows: int = CHUNK_ROWS,
+    previous=None,
+    chunk_rows: int | None = None,
     pool: Executor | None = None,
 ):
     """One Lloyd iteration over ``X``, chunk by chunk: assign, and sum for the update.
@@ -64,8 +69,8 @@ def lloyd_pass(
         the squared norms ``||x||^2`` of the rows, if already known
     update : bool
         if False, only assign (no centre sums are accumulated)
-    chunk_rows : int
-        rows per chunk
+    chunk_rows : int, optional
+        rows per chunk; by default as many as fill ``CHUNK_BYTES`` (at least 64)
     pool : concurrent.futures.Executor, optional
         runs the chunks in parallel threads (NumPy's matrix products release the
         GIL); None runs them one after the other
@@ -78,6 +83,10 @@ def lloyd_pass(
         each cluster (None when ``update`` is False)
     counts : array of int64, shape (n_clusters,), points per cluster
     """
+    if chunk_rows is None:
+        chunk_rows = max(64, CHUNK_BYTES // (X.shape[1] * X.itemsize))
+    if chunk_rows is None:
+        chunk_rows = max(64, CHUNK_BYTES // (X.shape[1] * X.itemsize))
     n_clusters = centers.shape[0]
     center_sq = np.einsum("ij,ij->i", centers, centers)
     labels = np.empty(X.shape[0], np.int32)
@@ -92,16 +101,26 @@ def lloyd_pass(
         nearest = scores.argmin(axis=1)
         labels[start : start + len(rows)] = nearest
         partial[start : start + len(rows)] = scores[np.arange(len(rows)), nearest]
-        if update:
+        if not update:
+            return None
+        if previous is None:
             one_hot = (nearest[:, None] == cluster_ids).astype(X.dtype)
             return one_hot.T @ rows  # the second GEMM, on the chunk still in cache
-        return None
+        old = previous[0][start : start + len(rows)]
+        moved = np.flatnonzero(nearest != old)
+        gained = nearest[moved, None] == cluster_ids
+        lost = old[moved, None] == cluster_ids
+        return (gained.astype(X.dtype) - lost).T @ rows[moved]
 
     starts = range(0, X.shape[0], chunk_rows)
     chunk_sums = list(
         map(one_chunk, starts) if pool is None else pool.map(one_chunk, starts)
     )
-    sums = np.sum(chunk_sums, axis=0, dtype=np.float64) if update else None
+    sums = None
+    if update:
+        sums = np.sum(chunk_sums, axis=0, dtype=np.float64)
+        if previous is not None:
+            sums += previous[1]
     if x_sq is None:
         x_sq = np.einsum("ij,ij->i", X, X)
     sq_dist = np.maximum(partial + x_sq, 0.0)
@@ -110,19 +129,21 @@ def lloyd_pass(
 
 
 def _reseed_empty(X, sums, counts, labels, sq_dist):
-    """Move each empty cluster onto one of the points farthest from their centre.
+    """Move each empty cluster onto one of the points farthest from their centre;
+    True if there was one.
 
     The chosen points leave their old clusters (their sums and counts are updated in
     place), so the new centres are still means of disjoint sets of points.
     """
     empty = np.flatnonzero(counts == 0)
     if len(empty) == 0:
-        return
+        return False
     farthest = np.argsort(sq_dist, kind="stable")[::-1][: len(empty)]
     np.subtract.at(sums, labels[farthest], X[farthest])
     np.subtract.at(counts, labels[farthest], 1)
     sums[empty] = X[farthest]
     counts[empty] = 1
+    return True
 
 
 @contextmanager
@@ -146,11 +167,16 @@ def _chunk_threads():
 def _lloyd(X, x_sq, centers, max_iter, tol, pool):
     """Lloyd's algorithm from ``centers``: (labels, inertia, centers, n_iter)."""
     labels_old = np.full(X.shape[0], -1, np.int32)
+    previous = None
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        labels, sq_dist, sums, counts = lloyd_pass(X, centers, x_sq=x_sq, pool=pool)
-        _reseed_empty(X, sums, counts, labels, sq_dist)
+        labels, sq_dist, sums, counts = lloyd_pass(
+            X, centers, x_sq=x_sq, previous=previous, pool=pool
+        )
+        reseeded = _reseed_empty(X, sums, counts, labels, sq_dist)
+        # after a re-seeding the sums no longer match the labels: start afresh
+        previous = None if reseeded else (labels, sums)
         new_centers = (sums / counts[:, None]).astype(X.dtype)
         shift = float(np.sum((new_centers - centers) ** 2))
         centers = new_centers

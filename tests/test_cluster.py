@@ -66,6 +66,17 @@ def test_lloyd_pass_is_one_assign_and_update():
     np.testing.assert_array_equal(counts, np.bincount(brute.argmin(1), minlength=5))
 
 
+def test_incremental_update_matches_fresh_sums():
+    X, _ = blobs(n=1000)
+    labels, _, sums, _ = lloyd_pass(X, X[:5].copy(), chunk_rows=97)
+    moved = X[10:15].copy()  # other centres: some labels change
+    fresh = lloyd_pass(X, moved, chunk_rows=97)
+    incremental = lloyd_pass(X, moved, previous=(labels, sums), chunk_rows=97)
+    assert not np.array_equal(fresh[0], labels)
+    np.testing.assert_array_equal(incremental[0], fresh[0])
+    np.testing.assert_allclose(incremental[2], fresh[2], atol=1e-9)
+
+
 def test_empty_cluster_is_reseeded():
     X, _ = blobs(n=300, k=3)
     start = np.vstack([X[:2], np.full((1, X.shape[1]), 1e3)])  # nobody's nearest
