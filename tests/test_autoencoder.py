@@ -25,8 +25,8 @@ def test_a_few_steps_lower_the_loss():
         "float32"
     )
     before = autoencoder.evaluate(X, X, verbose=0)
-    autoencoder.fit(X, X, epochs=5, batch_size=16, verbose=0)
-    assert autoencoder.evaluate(X, X, verbose=0) < 0.9 * before
+    autoencoder.fit(X, X, epochs=10, batch_size=8, shuffle=False, verbose=0)
+    assert autoencoder.evaluate(X, X, verbose=0) < 0.5 * before
 
 
 def test_seed_fixes_the_weights():
