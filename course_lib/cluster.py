@@ -8,7 +8,7 @@ Lloyd's algorithm alternates two steps until the centres stop moving:
 2. **update** every centre to the mean of the points assigned to it (a second matrix
    product, with the one-hot assignment matrix).
 
-Both steps run on chunks of rows (about 1 MiB each, one thread per core), so each
+Both steps run on chunks of rows (about 4 MiB each, one thread per core), so each
 chunk of the data is read from memory once per iteration while it is still in cache
 (scikit-learn's loop works the same way). After the first iteration the update is
 incremental: only the rows whose label changed are added to their new cluster's sum
@@ -44,9 +44,9 @@ from ._base import check_random_state
 
 __all__ = ["KMeans", "lloyd_pass"]
 
-#: bytes per chunk of rows: small enough to stay in a core's cache between the two
-#: matrix products, large enough that NumPy's per-call overhead does not dominate
-CHUNK_BYTES = 2**20
+#: bytes per chunk of rows: large enough that NumPy's per-call overhead is small,
+#: small enough to stay in cache between the two matrix products
+CHUNK_BYTES = 2**22
 
 
 def lloyd_pass(
