@@ -33,6 +33,11 @@ __all__ = [
     "kernel_inception_distance",
     "precision_recall",
     "train_synthetic_test_real",
+    # clustering scores (notebook 05)
+    "clustering_accuracy",
+    "clustering_scores",
+    "dunn_index",
+    "silhouette",
 ]
 
 
@@ -430,3 +435,137 @@ def train_synthetic_test_real(
         raise ValueError("classifier must be a name or have fit() and predict()")
     classifier.fit(X_train, y_train)
     return scores(y_test, classifier.predict(X_test), minority=minority)
+
+
+# ---- clustering scores (notebook 05) ------------------------------------------------
+#: largest number of rows the silhouette is computed on; more are subsampled
+SILHOUETTE_MAX_SAMPLES = 5000
+
+
+def _clustering_input(X, labels):
+    """``X`` as (n_samples, n_features) float and ``labels`` with >= 2 clusters."""
+    X = _rows(X, "X", min_samples=2)
+    labels = check_labels(labels, X.shape[0], name="labels")
+    if len(np.unique(labels)) < 2:
+        raise ValueError("labels must name at least 2 clusters")
+    return X, labels
+
+
+def silhouette(
+    X, labels, *, max_samples: int = SILHOUETTE_MAX_SAMPLES, seed=0
+) -> float:
+    """Mean silhouette coefficient (scikit-learn's), in [-1, 1]; higher = tighter.
+
+    For each point, ``(b - a) / max(a, b)`` where ``a`` is its mean distance to the
+    other points of its cluster and ``b`` its mean distance to the points of the
+    nearest other cluster. The cost grows as ``n_samples**2``: with more than
+    ``max_samples`` rows, the mean is taken over ``max_samples`` rows drawn at random
+    (``seed``), which is an estimate.
+
+    Parameters
+    ----------
+    X : array, shape (n_samples, ...)
+    labels : array of int, shape (n_samples,), at least 2 clusters
+    """
+    from sklearn.metrics import silhouette_score
+
+    X, labels = _clustering_input(X, labels)
+    sample_size = max_samples if X.shape[0] > max_samples else None
+    return float(
+        silhouette_score(X, labels, sample_size=sample_size, random_state=seed)
+    )
+
+
+def dunn_index(X, labels) -> float:
+    """Dunn index: the smallest distance between two points of different clusters
+    divided by the largest distance between two points of the same cluster.
+
+    Higher is better (well-separated, compact clusters). Being a ratio of an extreme
+    minimum to an extreme maximum, it is driven by a single pair of points at each
+    end, so it moves with the sample size and with outliers. The pairwise distances
+    are computed in row chunks (``sklearn.metrics.pairwise_distances_chunked``), so the
+    full ``n x n`` matrix is never held in memory.
+
+    Parameters
+    ----------
+    X : array, shape (n_samples, ...)
+    labels : array of int, shape (n_samples,), at least 2 clusters
+
+    Returns
+    -------
+    float; ``inf`` if every cluster is a single point (or all its points coincide).
+    """
+    from sklearn.metrics import pairwise_distances_chunked
+
+    X, labels = _clustering_input(X, labels)
+
+    def reduce(chunk, start):
+        # per row: farthest point of its own cluster, nearest point of another one
+        same = labels[start : start + len(chunk), None] == labels[None, :]
+        return (
+            np.max(chunk, axis=1, where=same, initial=0.0),
+            np.min(chunk, axis=1, where=~same, initial=np.inf),
+        )
+
+    farthest_same, nearest_other = zip(
+        *pairwise_distances_chunked(X, reduce_func=reduce), strict=True
+    )
+    diameter = np.concatenate(farthest_same).max()
+    separation = np.concatenate(nearest_other).min()
+    return float(separation / diameter) if diameter > 0 else float("inf")
+
+
+def clustering_accuracy(y_true, labels) -> float:
+    """Accuracy of the clusters as classifiers, after the best cluster-to-class match.
+
+    Each cluster is mapped to one class (and no two clusters to the same class) so
+    as to maximise the number of correctly labelled points: an assignment problem on
+    the contingency table, solved by the Hungarian method
+    (``scipy.optimize.linear_sum_assignment``). Clusters left without a class (more
+    clusters than classes) count as wrong. 1 = the clusters are the classes; chance
+    is about the largest class share.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (n_samples,), the classes
+    labels : array of int, shape (n_samples,), the clusters
+    """
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics.cluster import contingency_matrix
+
+    y_true = check_labels(y_true, len(np.atleast_1d(y_true)), name="y_true")
+    labels = check_labels(labels, y_true.shape[0], name="labels")
+    if y_true.shape[0] == 0:
+        raise ValueError("y_true must hold at least one label")
+    table = contingency_matrix(y_true, labels)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return float(table[rows, cols].sum() / y_true.shape[0])
+
+
+def clustering_scores(
+    X, labels, y_true=None, *, max_samples=SILHOUETTE_MAX_SAMPLES, seed=0
+) -> dict:
+    """Label-free and (given ``y_true``) label-aware scores of one clustering.
+
+    Returns a dict with ``silhouette`` (:func:`silhouette`, on at most
+    ``max_samples`` rows) and ``dunn`` (:func:`dunn_index`); with ``y_true`` also
+    ``accuracy`` (:func:`clustering_accuracy`), ``nmi`` (normalized mutual
+    information), ``ari`` (adjusted Rand index) and ``fowlkes_mallows``, the last
+    three from ``sklearn.metrics``.
+    """
+    from sklearn import metrics as skm
+
+    X, labels = _clustering_input(X, labels)
+    scores = {
+        "silhouette": silhouette(X, labels, max_samples=max_samples, seed=seed),
+        "dunn": dunn_index(X, labels),
+    }
+    if y_true is not None:
+        y_true = check_labels(y_true, X.shape[0], name="y_true")
+        scores.update(
+            accuracy=clustering_accuracy(y_true, labels),
+            nmi=float(skm.normalized_mutual_info_score(y_true, labels)),
+            ari=float(skm.adjusted_rand_score(y_true, labels)),
+            fowlkes_mallows=float(skm.fowlkes_mallows_score(y_true, labels)),
+        )
+    return scores

@@ -1,0 +1,107 @@
+"""The sparse convolutional autoencoder of notebook 05 (the original study's network).
+
+A 32x32x1 image is squeezed to an 8x8x1 *code* and expanded back::
+
+    encoder: conv 5x5, 3 filters, ReLU, L1 activity penalty -> max-pool 2
+             -> conv 5x5, 1 filter -> max-pool 2                  = code, 8x8x1
+    decoder: conv 5x5, 1 filter -> upsample 2 -> conv 5x5, 3 filters
+             -> upsample 2 -> conv 5x5, 1 filter, sigmoid          = 32x32x1
+
+334 weights in all. Trained with Adam on the mean squared error between image and
+reconstruction; the L1 penalty on the first layer's activations (weight ``l1``) pushes
+most of them to exactly zero, a *sparse* representation. Only that layer has a ReLU
+(and the output a sigmoid): a ReLU on the one-filter layers can switch off for every
+input early in training, and then no gradient ever revives it (with some seeds the
+whole network then outputs one constant image). The notebook writes this
+network out layer by layer; :func:`build_sparse_autoencoder` is the same network,
+used by the tests and to check the notebook's version.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import keras
+from keras import layers
+
+__all__ = ["build_sparse_autoencoder"]
+
+
+def build_sparse_autoencoder(
+    *,
+    l1: float = 1e-5,
+    input_shape: tuple[int, int, int] = (32, 32, 1),
+    learning_rate: float = 1e-3,
+    seed: int | None = None,
+):
+    """Build and compile the sparse conv autoencoder.
+
+    Parameters
+    ----------
+    l1 : float >= 0
+        weight of the L1 activity penalty on the first convolution's output.
+    input_shape : (height, width, channels)
+        height and width divisible by 4 (two 2x poolings).
+    learning_rate : float > 0
+        Adam's step size.
+    seed : int or None
+        seeds the weight initialisers (no global random state is touched).
+
+    Returns
+    -------
+    autoencoder : keras.Model, image -> reconstruction, compiled (Adam, MSE)
+    encoder : keras.Model, image -> code of shape (height / 4, width / 4, 1)
+    decoder : keras.Model, code -> image
+    """
+    if isinstance(l1, bool) or not isinstance(l1, numbers.Real) or not l1 >= 0:
+        raise ValueError(f"l1 must be a number >= 0, got {l1!r}")
+    if (
+        isinstance(learning_rate, bool)
+        or not isinstance(learning_rate, numbers.Real)
+        or not learning_rate > 0
+    ):
+        raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
+    shape = tuple(input_shape)
+    if (
+        len(shape) != 3
+        or not all(isinstance(s, numbers.Integral) and s > 0 for s in shape)
+        or shape[0] % 4
+        or shape[1] % 4
+    ):
+        raise ValueError(
+            "input_shape must be (height, width, channels) with height and width "
+            f"divisible by 4, got {input_shape!r}"
+        )
+    seeds = iter(range(6)) if seed is None else iter(range(seed, seed + 6))
+
+    def conv(filters, activation=None, **kwargs):
+        init = keras.initializers.GlorotUniform(
+            seed=None if seed is None else next(seeds)
+        )
+        return layers.Conv2D(
+            filters,
+            5,
+            padding="same",
+            activation=activation,
+            kernel_initializer=init,
+            **kwargs,
+        )
+
+    image = keras.Input(shape)
+    h = conv(3, "relu", activity_regularizer=keras.regularizers.L1(l1))(image)
+    h = layers.MaxPooling2D(2)(h)
+    h = conv(1)(h)
+    code = layers.MaxPooling2D(2)(h)
+    encoder = keras.Model(image, code, name="encoder")
+
+    code_in = keras.Input(code.shape[1:])
+    h = conv(1)(code_in)
+    h = layers.UpSampling2D(2)(h)
+    h = conv(3)(h)
+    h = layers.UpSampling2D(2)(h)
+    reconstruction = conv(shape[2], "sigmoid")(h)
+    decoder = keras.Model(code_in, reconstruction, name="decoder")
+
+    autoencoder = keras.Model(image, decoder(encoder(image)), name="sparse_autoencoder")
+    autoencoder.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    return autoencoder, encoder, decoder

@@ -1,0 +1,331 @@
+"""k-means clustering, written out: Lloyd's algorithm, vectorized and chunked.
+
+Lloyd's algorithm alternates two steps until the centres stop moving:
+
+1. **assign** every point to its nearest centre. The squared distances come from one
+   matrix product, ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``; ``||x||^2`` is the same
+   for every centre, so the argmin needs only ``||c||^2 - 2 x.c``;
+2. **update** every centre to the mean of the points assigned to it (a second matrix
+   product, with the one-hot assignment matrix).
+
+Both steps run on chunks of rows (about 4 MiB each, one thread per core), so each
+chunk of the data is read from memory once per iteration while it is still in cache
+(scikit-learn's loop works the same way). After the first iteration the update is
+incremental: only the rows whose label changed are added to their new cluster's sum
+and taken from their old one's, and late iterations move few points.
+Float32 data is computed in float32, everything else in float64; the data is centred
+first so that the expansion above loses little precision. A centre that ends an
+iteration with no points is re-seeded at the point farthest from its own centre (as
+scikit-learn does), so every fitted cluster is non-empty when ``n_samples >=
+n_clusters`` distinct points exist.
+
+Seeding with k-means++ uses scikit-learn's :func:`sklearn.cluster.kmeans_plusplus`.
+The estimator follows scikit-learn's API (``fit``, ``predict``, ``fit_predict``,
+``transform``), so :func:`sklearn.base.clone`, pipelines and grid searches work::
+
+    km = KMeans(n_clusters=10, n_init=3, seed=0).fit(X)
+    km.labels_, km.cluster_centers_, km.inertia_, km.n_iter_
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.cluster import kmeans_plusplus
+from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+from threadpoolctl import threadpool_limits
+
+from ._base import check_random_state
+
+__all__ = ["KMeans", "lloyd_pass"]
+
+#: bytes per chunk of rows: large enough that NumPy's per-call overhead is small,
+#: small enough to stay in cache between the two matrix products
+CHUNK_BYTES = 2**22
+
+
+def lloyd_pass(
+    X,
+    centers,
+    *,
+    x_sq=None,
+    update: bool = True,
+    previous=None,
+    chunk_rows: int | None = None,
+    pool: Executor | None = None,
+):
+    """One Lloyd iteration over ``X``, chunk by chunk: assign, and sum for the update.
+
+    Parameters
+    ----------
+    X : array, shape (n_samples, n_features), float32 or float64
+    centers : array, shape (n_clusters, n_features), same dtype as ``X``
+    x_sq : array, shape (n_samples,), optional
+        the squared norms ``||x||^2`` of the rows, if already known
+    update : bool
+        if False, only assign (no centre sums are accumulated)
+    chunk_rows : int, optional
+        rows per chunk; by default as many as fill ``CHUNK_BYTES`` (at least 64)
+    pool : concurrent.futures.Executor, optional
+        runs the chunks in parallel threads (NumPy's matrix products release the
+        GIL); None runs them one after the other
+
+    Returns
+    -------
+    labels : array of int32, shape (n_samples,), index of the nearest centre
+    sq_dist : array, shape (n_samples,), squared distance to that centre
+    sums : array of float64, shape (n_clusters, n_features), sum of the points of
+        each cluster (None when ``update`` is False)
+    counts : array of int64, shape (n_clusters,), points per cluster
+    """
+    if chunk_rows is None:
+        chunk_rows = max(64, CHUNK_BYTES // (X.shape[1] * X.itemsize))
+    if chunk_rows is None:
+        chunk_rows = max(64, CHUNK_BYTES // (X.shape[1] * X.itemsize))
+    n_clusters = centers.shape[0]
+    center_sq = np.einsum("ij,ij->i", centers, centers)
+    labels = np.empty(X.shape[0], np.int32)
+    partial = np.empty(X.shape[0], X.dtype)  # min over centres of ||c||^2 - 2 x.c
+    cluster_ids = np.arange(n_clusters, dtype=np.int32)
+
+    def one_chunk(start):
+        rows = X[start : start + chunk_rows]
+        scores = rows @ centers.T  # x.c, shape (chunk, n_clusters): the one GEMM
+        scores *= -2.0
+        scores += center_sq
+        nearest = scores.argmin(axis=1)
+        labels[start : start + len(rows)] = nearest
+        partial[start : start + len(rows)] = scores[np.arange(len(rows)), nearest]
+        if not update:
+            return None
+        if previous is None:
+            one_hot = (nearest[:, None] == cluster_ids).astype(X.dtype)
+            return one_hot.T @ rows  # the second GEMM, on the chunk still in cache
+        old = previous[0][start : start + len(rows)]
+        moved = np.flatnonzero(nearest != old)
+        gained = nearest[moved, None] == cluster_ids
+        lost = old[moved, None] == cluster_ids
+        return (gained.astype(X.dtype) - lost).T @ rows[moved]
+
+    starts = range(0, X.shape[0], chunk_rows)
+    chunk_sums = list(
+        map(one_chunk, starts) if pool is None else pool.map(one_chunk, starts)
+    )
+    sums = None
+    if update:
+        sums = np.sum(chunk_sums, axis=0, dtype=np.float64)
+        if previous is not None:
+            sums += previous[1]
+    if x_sq is None:
+        x_sq = np.einsum("ij,ij->i", X, X)
+    sq_dist = np.maximum(partial + x_sq, 0.0)
+    counts = np.bincount(labels, minlength=n_clusters)
+    return labels, sq_dist, sums, counts
+
+
+def _reseed_empty(X, sums, counts, labels, sq_dist):
+    """Move each empty cluster onto one of the points farthest from their centre;
+    True if there was one.
+
+    The chosen points leave their old clusters (their sums and counts are updated in
+    place), so the new centres are still means of disjoint sets of points.
+    """
+    empty = np.flatnonzero(counts == 0)
+    if len(empty) == 0:
+        return False
+    farthest = np.argsort(sq_dist, kind="stable")[::-1][: len(empty)]
+    np.subtract.at(sums, labels[farthest], X[farthest])
+    np.subtract.at(counts, labels[farthest], 1)
+    sums[empty] = X[farthest]
+    counts[empty] = 1
+    return True
+
+
+@contextmanager
+def _chunk_threads():
+    """A thread per CPU core over the chunks, each matrix product single-threaded.
+
+    This is scikit-learn's scheme: many small multi-threaded BLAS calls spend more time
+    handing work between threads than computing, above all on a busy machine.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        n_threads = len(os.sched_getaffinity(0))
+    else:
+        n_threads = os.cpu_count() or 1
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        ThreadPoolExecutor(n_threads) as pool,
+    ):
+        yield pool
+
+
+def _lloyd(X, x_sq, centers, max_iter, tol, pool):
+    """Lloyd's algorithm from ``centers``: (labels, inertia, centers, n_iter)."""
+    labels_old = np.full(X.shape[0], -1, np.int32)
+    previous = None
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        labels, sq_dist, sums, counts = lloyd_pass(
+            X, centers, x_sq=x_sq, previous=previous, pool=pool
+        )
+        reseeded = _reseed_empty(X, sums, counts, labels, sq_dist)
+        # after a re-seeding the sums no longer match the labels: start afresh
+        previous = None if reseeded else (labels, sums)
+        new_centers = (sums / counts[:, None]).astype(X.dtype)
+        shift = float(np.sum((new_centers - centers) ** 2))
+        centers = new_centers
+        if np.array_equal(labels, labels_old) or shift <= tol:
+            break
+        labels_old = labels
+    # the centres moved after the last assignment (unless no label changed): assign
+    # once more, so that labels, centres and inertia belong together
+    labels, sq_dist, _, _ = lloyd_pass(X, centers, x_sq=x_sq, update=False, pool=pool)
+    return labels, float(np.sum(sq_dist, dtype=np.float64)), centers, n_iter
+
+
+class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
+    """k-means clustering by Lloyd's algorithm (vectorized, chunked).
+
+    Parameters
+    ----------
+    n_clusters : int, default 8
+        number of clusters ``k``, 1 <= k <= n_samples.
+    init : {"k-means++", "random"} or array of shape (n_clusters, n_features)
+        the first centres: k-means++ seeding, ``k`` distinct rows drawn at random,
+        or the given centres (then ``n_init`` must be 1).
+    n_init : int, default 1
+        number of runs from different seeds; the run with the lowest inertia is kept.
+    max_iter : int, default 300
+        maximum Lloyd iterations per run.
+    tol : float, default 1e-4
+        stop when the summed squared centre shift is at most ``tol`` times the mean
+        per-feature variance of ``X`` (scikit-learn's rule); a run also stops when no
+        label changes.
+    seed : None, int or numpy.random.Generator
+        seeds the initialisations; never touches global random state.
+
+    Attributes
+    ----------
+    cluster_centers_ : array, shape (n_clusters, n_features)
+    labels_ : array of int32, shape (n_samples,)
+    inertia_ : float, sum of squared distances of the points to their centre
+    n_iter_ : int, Lloyd iterations of the kept run
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        n_init=1,
+        max_iter=300,
+        tol=1e-4,
+        seed=None,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.seed = seed
+
+    def _check_params(self, X):
+        check_scalar(self.n_clusters, "n_clusters", numbers.Integral, min_val=1)
+        check_scalar(self.n_init, "n_init", numbers.Integral, min_val=1)
+        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
+        check_scalar(self.tol, "tol", numbers.Real, min_val=0.0)
+        if self.n_clusters > X.shape[0]:
+            raise ValueError(
+                f"n_clusters={self.n_clusters} must be <= n_samples={X.shape[0]}"
+            )
+        if isinstance(self.init, str):
+            if self.init not in ("k-means++", "random"):
+                raise ValueError(
+                    f"init must be 'k-means++', 'random' or an array of centres, "
+                    f"got {self.init!r}"
+                )
+            return None
+        init = np.asarray(self.init, dtype=X.dtype)
+        if init.shape != (self.n_clusters, X.shape[1]):
+            raise ValueError(
+                f"init array must have shape (n_clusters, n_features) = "
+                f"{(self.n_clusters, X.shape[1])}, got {init.shape}"
+            )
+        if not np.all(np.isfinite(init)):
+            raise ValueError("init array contains NaN or infinite values")
+        if self.n_init != 1:
+            raise ValueError(f"with an init array, n_init must be 1, got {self.n_init}")
+        return init
+
+    def _initial_centers(self, X, x_sq, rng):
+        """First centres for one run (``X`` already centred)."""
+        if self.init == "k-means++":
+            seed = int(rng.integers(2**31 - 1))
+            centers, _ = kmeans_plusplus(
+                X, self.n_clusters, x_squared_norms=x_sq, random_state=seed
+            )
+            return centers
+        return X[rng.choice(X.shape[0], self.n_clusters, replace=False)]
+
+    def fit(self, X, y=None):
+        """Cluster ``X`` (shape (n_samples, n_features)); ``y`` is ignored."""
+        X = validate_data(self, X, dtype=[np.float64, np.float32], copy=True)
+        init = self._check_params(X)
+        rng = check_random_state(self.seed)
+        variance = float(np.mean(np.var(X, axis=0)))
+        tol = variance * self.tol
+        mean = X.mean(axis=0)
+        X -= mean
+        x_sq = np.einsum("ij,ij->i", X, X)
+        best = None
+        for _ in range(self.n_init):
+            with _chunk_threads() as pool:
+                if init is None:
+                    centers = self._initial_centers(X, x_sq, rng)
+                else:
+                    centers = init - mean
+                run = _lloyd(X, x_sq, centers.astype(X.dtype), self.max_iter, tol, pool)
+            if best is None or run[1] < best[1]:
+                best = run
+        labels, inertia, centers, n_iter = best
+        self.labels_ = labels
+        self.inertia_ = inertia
+        self.cluster_centers_ = centers + mean
+        self.n_iter_ = n_iter
+        return self
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X.astype(self.cluster_centers_.dtype, copy=False)
+
+    def predict(self, X):
+        """Index of the nearest centre for each row of ``X``: int32, (n_samples,)."""
+        X = self._validated(X)
+        with _chunk_threads() as pool:
+            return lloyd_pass(X, self.cluster_centers_, update=False, pool=pool)[0]
+
+    def transform(self, X):
+        """Euclidean distance of each row to each centre: (n_samples, n_clusters)."""
+        X = self._validated(X)
+        diff_sq = (
+            np.einsum("ij,ij->i", X, X)[:, None]
+            - 2.0 * X @ self.cluster_centers_.T
+            + np.einsum("ij,ij->i", self.cluster_centers_, self.cluster_centers_)
+        )
+        return np.sqrt(np.maximum(diff_sq, 0.0))
+
+    def fit_predict(self, X, y=None):
+        """Fit, then return ``labels_``."""
+        return self.fit(X).labels_
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return the distances of ``X`` to the centres."""
+        return self.fit(X).transform(X)
