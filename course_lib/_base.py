@@ -43,14 +43,33 @@ def check_random_state(seed) -> np.random.Generator:
 def check_param(value, name: str, kind, **bounds):
     """A scalar hyperparameter: ``sklearn.utils.check_scalar`` (type and bounds such
     as ``min_val=0``), raising ``ValueError`` for bools, NaN/inf and wrong types too."""
-    if isinstance(value, bool) and kind is not bool:
-        raise ValueError(f"{name} must be of type {kind.__name__}, got {value!r}")
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ValueError(f"{name} must be of type {names}, got {value!r}")
     if isinstance(value, numbers.Real) and not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     try:
         return check_scalar(value, name, kind, **bounds)
     except TypeError as exc:
         raise ValueError(str(exc)) from None
+
+
+def check_training_params(estimator, *, integers=(), nonnegative=()) -> None:
+    """The hyperparameters of a model trained by gradient steps: ``epochs``,
+    ``batch_size`` and each name in ``integers`` whole numbers >= 1, ``learning_rate``
+    > 0 and each name in ``nonnegative`` a number >= 0."""
+    for name in ("epochs", "batch_size", *integers):
+        check_param(getattr(estimator, name), name, numbers.Integral, min_val=1)
+    for name in nonnegative:
+        check_param(getattr(estimator, name), name, numbers.Real, min_val=0)
+    check_param(
+        estimator.learning_rate,
+        "learning_rate",
+        numbers.Real,
+        min_val=0,
+        include_boundaries="neither",
+    )
 
 
 def check_n_samples(n) -> int:

@@ -19,17 +19,21 @@ of any shape (they flatten or add a channel axis as needed).
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
-from sklearn.utils.validation import check_is_fitted, check_scalar
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from ._base import check_array, check_labels, check_random_state
+from ._base import (
+    check_array,
+    check_labels,
+    check_random_state,
+    check_training_params,
+)
 
 __all__ = [
     "ARCHITECTURES",
@@ -211,15 +215,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                 f"unknown architecture {self.architecture!r}; "
                 f"valid: {', '.join(ARCHITECTURES)}"
             )
-        check_scalar(self.epochs, "epochs", Integral, min_val=1)
-        check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
-        check_scalar(
-            self.learning_rate,
-            "learning_rate",
-            Real,
-            min_val=0,
-            include_boundaries="neither",
-        )
+        check_training_params(self)
         rng = check_random_state(self.seed)
         X = self._images(X, min_samples=2)
         y = check_labels(y, X.shape[0])

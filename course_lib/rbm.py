@@ -38,9 +38,15 @@ from numbers import Integral, Real
 import numpy as np
 import tensorflow as tf
 from scipy.special import expit
-from sklearn.utils.validation import check_scalar
 
-from ._base import BaseGenerator, check_array, check_n_samples, check_random_state
+from ._base import (
+    BaseGenerator,
+    check_array,
+    check_n_samples,
+    check_param,
+    check_random_state,
+    check_training_params,
+)
 
 __all__ = ["BernoulliRBM", "bernoulli", "cd_gradient", "free_energy"]
 
@@ -238,18 +244,11 @@ class BernoulliRBM(BaseGenerator):
         self.sample_init = sample_init
 
     def _check_params(self):
-        for name in ("n_hidden", "k", "batch_size", "epochs"):
-            check_scalar(getattr(self, name), name, Integral, min_val=1)
-        check_scalar(self.sample_steps, "sample_steps", Integral, min_val=0)
-        check_scalar(self.weight_decay, "weight_decay", Real, min_val=0)
-        check_scalar(
-            self.learning_rate,
-            "learning_rate",
-            Real,
-            min_val=0,
-            include_boundaries="neither",
+        check_training_params(
+            self, integers=("n_hidden", "k"), nonnegative=("weight_decay",)
         )
-        check_scalar(
+        check_param(self.sample_steps, "sample_steps", Integral, min_val=0)
+        check_param(
             self.momentum,
             "momentum",
             Real,
@@ -257,7 +256,7 @@ class BernoulliRBM(BaseGenerator):
             max_val=1,
             include_boundaries="left",
         )
-        check_scalar(self.persistent, "persistent", (bool, np.bool_))
+        check_param(self.persistent, "persistent", (bool, np.bool_))
         check_random_state(self.seed)
         if self.sample_init not in ("random", "data"):
             raise ValueError(

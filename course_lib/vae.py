@@ -28,7 +28,7 @@ wraps it in the course's generator API (validation, seeding, conditioning, sampl
 from __future__ import annotations
 
 import time
-from numbers import Integral, Real
+from numbers import Integral
 
 import keras
 import numpy as np
@@ -36,9 +36,15 @@ import tensorflow as tf
 from keras import layers, ops
 from scipy.special import expit
 from scipy.stats import norm
-from sklearn.utils.validation import check_scalar
 
-from ._base import BaseGenerator, check_array, check_labels, check_random_state
+from ._base import (
+    BaseGenerator,
+    check_array,
+    check_labels,
+    check_param,
+    check_random_state,
+    check_training_params,
+)
 
 __all__ = ["VAE", "VAEModel", "Sampling", "bernoulli_nll", "build_networks"]
 __all__ += ["kl_divergence"]
@@ -299,16 +305,7 @@ class VAE(BaseGenerator):
     # ---- validation -----------------------------------------------------------------
     def _network_shape(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Check the hyperparameters; return ``hidden`` and one row's network shape."""
-        for name in ("latent_dim", "epochs", "batch_size"):
-            check_scalar(getattr(self, name), name, Integral, min_val=1)
-        check_scalar(self.beta, "beta", Real, min_val=0)
-        check_scalar(
-            self.learning_rate,
-            "learning_rate",
-            Real,
-            min_val=0,
-            include_boundaries="neither",
-        )
+        check_training_params(self, integers=("latent_dim",), nonnegative=("beta",))
         if self.architecture not in DEFAULT_HIDDEN:
             raise ValueError(
                 f"architecture must be one of {tuple(DEFAULT_HIDDEN)}, "
@@ -470,8 +467,8 @@ class VAE(BaseGenerator):
         ``kl = KL(q(z | x) || N(0, I))`` is exact. Arrays of float64, shape (n_rows,).
         """
         inputs = self._inputs(X, y)
-        check_scalar(n_samples, "n_samples", Integral, min_val=1)
-        check_scalar(seed, "seed", Integral, min_val=0)
+        check_param(n_samples, "n_samples", Integral, min_val=1)
+        check_param(seed, "seed", Integral, min_val=0)
         self.model_.sampling.reseed(seed)
         draws = [self._predict(self.model_, inputs) for _ in range(n_samples)]
         reconstruction = np.mean([d[0] for d in draws], axis=0, dtype=np.float64)

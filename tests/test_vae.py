@@ -248,8 +248,8 @@ def test_bad_fit_input_raises(params, X, match):
         VAE(**{**FAST, **params}).fit(X)
 
 
-def test_a_float_latent_dim_is_a_type_error():
-    with pytest.raises(TypeError, match="latent_dim"):
+def test_a_float_latent_dim_is_a_value_error():
+    with pytest.raises(ValueError, match="latent_dim"):
         VAE(**{**FAST, "latent_dim": 1.5}).fit(np.zeros((10, 64)))
 
 
