@@ -187,6 +187,16 @@ def test_resample_and_score_keeps_the_synthetic_rows_and_scores_each():
     assert copies["fake"].shape == (36, 16) and len(copies["real"]) == 4
     assert copies["memorization"] == 0.0
     assert copies["LR recall"] >= none["LR recall"]
+
+    class OutOfRange:  # appends rows outside [0, 1], as Gaussian draws may
+        def fit_resample(self, X, y):
+            new = np.r_[np.full((2, X.shape[1]), 2.0), np.full((2, X.shape[1]), -1.0)]
+            return np.r_[X, new], np.r_[y, [1, 1, 1, 1]]
+
+    (wild,) = experiment.resample_and_score(
+        {"wild": OutOfRange()}, X_imb, y_imb, X_test, y_test, minority=1, seed=0
+    )
+    assert wild["fake"].min() == 0.0 and wild["fake"].max() == 1.0
     with pytest.raises(ValueError, match="flat rows"):
         experiment.resample_and_score(
             samplers, X[keep], y_imb, X_test, y_test, minority=1, seed=0
@@ -203,6 +213,9 @@ def test_sample_quality_is_better_for_the_same_distribution():
     assert good["FID"] < 0.5 < 10 < bad["FID"]
     assert good["precision"] > 0.8 > 0.1 > bad["precision"]
     assert good["coverage"] > 0.8 > 0.1 > bad["coverage"]
+    # a tight cluster at the centre: realistic (precision) but not diverse (recall)
+    narrow = experiment.sample_quality(real, 0.1 * rng.normal(size=(200, 4)))
+    assert narrow["precision"] > 0.9 and narrow["recall"] < 0.3
 
 
 def test_summarize_runs_and_its_rows():
@@ -210,18 +223,22 @@ def test_summarize_runs_and_its_rows():
         {"contender": "a", "LR recall": 0.2, "FID": 4.0},
         {"contender": "a", "LR recall": 0.4, "FID": 6.0},
         {"contender": "b", "LR recall": 0.5},
+        {"contender": "b", "LR recall": 0.7, "CNN recall": 0.9},  # CNN on one seed
     ]
-    summary = experiment.summarize_runs(runs, ["LR recall", "FID", "TSTR"])
+    summary = experiment.summarize_runs(
+        runs, ["LR recall", "CNN recall", "FID", "TSTR"]
+    )
     assert list(summary) == ["a", "b"]
     assert summary["a"]["LR recall"] == (
         pytest.approx(0.3),
         pytest.approx(0.1414, 1e-3),
     )
+    assert summary["b"]["CNN recall"] == (0.9, 0.0)  # over the runs that measured it
     assert "FID" not in summary["b"] and "TSTR" not in summary["a"]
     rows = experiment.summary_rows(summary, ["LR recall", "FID"])
     assert rows == [
         {"contender": "a", "LR recall": "0.30±0.14", "FID": "5"},
-        {"contender": "b", "LR recall": "0.50±0.00", "FID": "-"},
+        {"contender": "b", "LR recall": "0.60±0.14", "FID": "-"},
     ]
     with pytest.raises(ValueError, match="at least one run"):
         experiment.summarize_runs([], ["FID"])
