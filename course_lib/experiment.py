@@ -309,7 +309,11 @@ def tstr_recall(X_imb, y_imb, fake, X_test, y_test, *, minority: int, seed: int)
     """
     X_test = check_array(X_test, name="X_test", dtype=np.float32)
     others = np.asarray(y_imb) != minority
-    X_fit = np.concatenate([np.reshape(X_imb, (len(others), -1))[others], fake])
+    flat = [
+        np.reshape(X_imb, (len(others), -1))[others],
+        np.reshape(fake, (len(fake), -1)),
+    ]
+    X_fit = np.concatenate(flat)
     return train_synthetic_test_real(
         X_fit.reshape(-1, *X_test.shape[1:]),
         np.concatenate([np.asarray(y_imb)[others], np.full(len(fake), minority)]),
