@@ -3,6 +3,11 @@
 :func:`imbalance_experiment` trains the same classifier on an imbalanced training set
 with and without synthetic minority rows and scores it on the untouched test split;
 :func:`format_results` prints its rows as ``mean ± std`` over seeds.
+
+The capstone (notebook 07) asks it of imbalanced-learn samplers and also scores the
+samples: :func:`resample_and_score` runs every sampler once on one imbalanced set,
+:func:`sample_quality` compares synthetic with real features, and
+:func:`summarize_runs` / :func:`summary_rows` turn the runs into a table.
 """
 
 from __future__ import annotations
@@ -11,18 +16,48 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+from sklearn.utils.validation import check_scalar
 
 from ._base import BaseGenerator, check_array, check_labels
 from .augment import augment_class
 from .classifiers import make_classifier, scores
-from .metrics import memorization_ratio
+from .metrics import (
+    density_coverage,
+    frechet_distance,
+    kernel_inception_distance,
+    memorization_ratio,
+    precision_recall,
+    train_synthetic_test_real,
+)
 
-__all__ = ["format_results", "imbalance_experiment", "rare_class_question"]
+__all__ = [
+    "format_mean_std",
+    "format_results",
+    "imbalance_experiment",
+    "imbalanced_splits",
+    "mean_std",
+    "rare_class_question",
+    "resample_and_score",
+    "sample_quality",
+    "summarize_runs",
+    "summary_rows",
+    "tstr_recall",
+    "utility",
+]
 
 
-def _mean_std(values: Sequence[float]) -> tuple[float, float]:
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (``ddof=1``; 0 for a single value)."""
     values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        raise ValueError("values must hold at least one number")
     return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0
+
+
+def format_mean_std(values: Sequence[float], *, digits: int = 3, sep=" ± ") -> str:
+    """``"mean ± std"`` of ``values`` (see :func:`mean_std`)."""
+    mean, std = mean_std(values)
+    return f"{mean:.{digits}f}{sep}{std:.{digits}f}"
 
 
 def imbalance_experiment(
@@ -135,7 +170,7 @@ def imbalance_experiment(
             "n_synthetic": counts[name][1],
         }
         for metric in ("minority_recall", "balanced_accuracy", "macro_f1"):
-            mean, std = _mean_std([r[metric] for r in per_method[name]])
+            mean, std = mean_std([r[metric] for r in per_method[name]])
             row[metric] = mean
             row[f"{metric}_std"] = std
         if memorization.get(name):
@@ -214,3 +249,191 @@ def rare_class_question(
         classifier=classifier,
         verbose=verbose,
     )
+
+
+def imbalanced_splits(
+    y_train, n_test: int, *, minority: int, ratio: float, seeds: Sequence[int]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``cv`` splits for ``cross_validate`` on ``concatenate([train, test])`` rows.
+
+    One split per seed: the training indices are the training split with
+    ``minority`` cut to ``ratio`` (:func:`course_lib.data.make_imbalanced`, that
+    seed), the test indices the ``n_test`` untouched rows that follow it.
+    """
+    from .data import make_imbalanced
+
+    y_train = check_labels(y_train, len(np.asarray(y_train)), name="y_train")
+    n_test = check_scalar(n_test, "n_test", int, min_val=1)
+    rows = np.arange(len(y_train))
+    test = np.arange(len(y_train), len(y_train) + n_test)
+    return [
+        (
+            make_imbalanced(rows, y_train, minority=minority, ratio=ratio, seed=s)[0],
+            test,
+        )
+        for s in seeds
+    ]
+
+
+_SHORT = {"logreg": "LR", "cnn": "CNN"}
+
+
+def utility(
+    X_fit, y_fit, X_test, y_test, *, kind: str, minority: int, seed: int, **params
+):
+    """Train ``make_classifier(kind)`` on ``X_fit`` and score it on the test split.
+
+    Rows of ``X_fit`` are reshaped like those of ``X_test`` (flat rows in, images
+    for the CNN). Returns ``{"LR recall", "LR bal.acc", "LR F1"}`` for ``"logreg"``
+    (``CNN ...`` for ``"cnn"``): minority recall, balanced accuracy, macro-F1.
+    """
+    if kind not in _SHORT:
+        raise ValueError(f"kind must be one of {sorted(_SHORT)}, got {kind!r}")
+    X_test = check_array(X_test, name="X_test", dtype=np.float32)
+    model = make_classifier(kind, seed=seed, **params)
+    model.fit(np.reshape(X_fit, (-1, *X_test.shape[1:])), y_fit)
+    result = scores(y_test, model.predict(X_test), minority=minority)
+    short = _SHORT[kind]
+    return {
+        f"{short} recall": result["minority_recall"],
+        f"{short} bal.acc": result["balanced_accuracy"],
+        f"{short} F1": result["macro_f1"],
+    }
+
+
+def tstr_recall(X_imb, y_imb, fake, X_test, y_test, *, minority: int, seed: int):
+    """Minority recall of logistic regression whose only minority rows are ``fake``.
+
+    The real rows of the other classes plus the synthetic ones labelled
+    ``minority`` (:func:`course_lib.metrics.train_synthetic_test_real`).
+    """
+    X_test = check_array(X_test, name="X_test", dtype=np.float32)
+    others = np.asarray(y_imb) != minority
+    flat = [
+        np.reshape(X_imb, (len(others), -1))[others],
+        np.reshape(fake, (len(fake), -1)),
+    ]
+    X_fit = np.concatenate(flat)
+    return train_synthetic_test_real(
+        X_fit.reshape(-1, *X_test.shape[1:]),
+        np.concatenate([np.asarray(y_imb)[others], np.full(len(fake), minority)]),
+        X_test,
+        y_test,
+        minority=minority,
+        seed=seed,
+    )["minority_recall"]
+
+
+def resample_and_score(
+    samplers: Mapping,
+    X_imb,
+    y_imb,
+    X_test,
+    y_test,
+    *,
+    minority: int,
+    seed: int,
+    classifiers: Mapping[str, Mapping] | None = None,
+) -> list[dict]:
+    """Run each sampler's ``fit_resample`` once; score every classifier on the result.
+
+    Parameters
+    ----------
+    samplers : name -> unfitted imbalanced-learn sampler that *appends* its rows
+        (``None``: no augmentation)
+    X_imb, y_imb : the imbalanced training set, flat rows in [0, 1]
+    X_test, y_test : the untouched test split (rows shaped as the classifiers want)
+    classifiers : kind -> parameters for :func:`utility` (default ``{"logreg": {}}``)
+
+    Returns
+    -------
+    runs : one dict per sampler: ``contender``, ``seed``, ``real`` (the real minority
+        rows), ``fake`` (the new rows, clipped to [0, 1]), the :func:`utility` figures
+        of every classifier and, when rows were added, ``TSTR`` (:func:`tstr_recall`)
+        and ``memorization`` (:func:`course_lib.metrics.memorization_ratio`).
+    """
+    X_imb = check_array(X_imb, name="X_imb", dtype=np.float32)
+    y_imb = check_labels(y_imb, X_imb.shape[0], name="y_imb")
+    if X_imb.ndim != 2:
+        raise ValueError(f"X_imb must hold flat rows (n, d), got shape {X_imb.shape}")
+    classifiers = {"logreg": {}} if classifiers is None else dict(classifiers)
+    real = X_imb[y_imb == minority]
+    runs = []
+    for name, sampler in samplers.items():
+        X_res, y_res = (
+            (X_imb, y_imb) if sampler is None else sampler.fit_resample(X_imb, y_imb)
+        )
+        X_res = np.clip(X_res, 0, 1)  # e.g. Gaussian draws leave the pixel range
+        fake = X_res[len(X_imb) :]
+        run = dict(contender=name, seed=seed, real=real, fake=fake)
+        for kind, params in classifiers.items():
+            run |= utility(
+                X_res,
+                y_res,
+                X_test,
+                y_test,
+                kind=kind,
+                minority=minority,
+                seed=seed,
+                **params,
+            )
+        if len(fake):
+            run["TSTR"] = tstr_recall(
+                X_imb, y_imb, fake, X_test, y_test, minority=minority, seed=seed
+            )
+            run["memorization"] = memorization_ratio(fake, real)
+        runs.append(run)
+    return runs
+
+
+def sample_quality(real_features, fake_features) -> dict:
+    """FID, KID, k-NN precision/recall (k = 3) and density/coverage (k = 5).
+
+    Both sets are features of one extractor; see :mod:`course_lib.metrics`.
+    """
+    quality = {
+        "FID": frechet_distance(real_features, fake_features),
+        "KID": kernel_inception_distance(real_features, fake_features),
+    }
+    quality |= precision_recall(real_features, fake_features, k=3)
+    return quality | density_coverage(real_features, fake_features, k=5)
+
+
+def summarize_runs(runs: Sequence[Mapping], figures: Sequence[str]) -> dict:
+    """contender -> figure -> ``(mean, std)`` over the runs that measured it.
+
+    Contenders keep the order of their first run; a figure no run of a contender
+    holds is left out for that contender.
+    """
+    if not runs:
+        raise ValueError("runs must hold at least one run")
+    groups: dict[str, list] = {}
+    for run in runs:
+        groups.setdefault(run["contender"], []).append(run)
+    return {
+        name: {
+            key: mean_std([r[key] for r in group if key in r])
+            for key in figures
+            if any(key in r for r in group)
+        }
+        for name, group in groups.items()
+    }
+
+
+def summary_rows(summary: Mapping, figures: Sequence[str], *, spread=("LR", "CNN")):
+    """Rows for :func:`course_lib.plotting.results_table`, one per contender.
+
+    Figures starting with a name in ``spread`` show ``mean±std`` (2 decimals), the
+    others the mean (3 significant digits); a missing figure shows ``-``.
+    """
+
+    def cell(key, row):
+        if key not in row:
+            return "-"
+        mean, std = row[key]
+        return f"{mean:.2f}±{std:.2f}" if key.split()[0] in spread else f"{mean:.3g}"
+
+    return [
+        {"contender": name} | {key: cell(key, row) for key in figures}
+        for name, row in summary.items()
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from course_lib import augment, experiment
 
@@ -104,3 +105,140 @@ def test_rare_class_question_keeps_the_whole_training_split(monkeypatch):
     assert by_name["imbalanced"]["n_minority_train"] == 10
     assert by_name["copies"]["memorization"] == 0.0
     assert by_name["imbalanced"]["minority_recall_std"] == 0.0  # one seed in smoke
+
+
+# --- the capstone's helpers ------------------------------------------------------
+
+
+def _three_blobs(n_per_class, seed, noise=0.15):
+    """Three classes of 4x4 'images' in [0, 1], centred at 0.2, 0.5 and 0.8."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), n_per_class)
+    X = 0.2 + 0.3 * y[:, None, None] + rng.normal(0, noise, (len(y), 4, 4))
+    return np.clip(X, 0, 1).astype(np.float32), y
+
+
+def test_mean_std_and_its_text():
+    assert experiment.mean_std([1.0, 3.0]) == (2.0, pytest.approx(np.sqrt(2)))
+    assert experiment.mean_std([5.0]) == (5.0, 0.0)
+    assert experiment.format_mean_std([1.0, 3.0], digits=2) == "2.00 ± 1.41"
+    with pytest.raises(ValueError, match="at least one"):
+        experiment.mean_std([])
+
+
+def test_imbalanced_splits_cut_only_the_minority_of_the_training_rows():
+    y_train = np.repeat(np.arange(3), 50)
+    splits = experiment.imbalanced_splits(
+        y_train, 30, minority=2, ratio=0.1, seeds=(0, 1)
+    )
+    assert len(splits) == 2
+    for train, test in splits:
+        np.testing.assert_array_equal(test, np.arange(150, 180))
+        assert np.bincount(y_train[train]).tolist() == [50, 50, 5]
+    assert set(splits[0][0]) != set(splits[1][0])  # another cut per seed
+    with pytest.raises(ValueError):
+        experiment.imbalanced_splits(y_train, 0, minority=2, ratio=0.1, seeds=(0,))
+
+
+def test_utility_scores_a_classifier_on_the_test_split():
+    X, y = _three_blobs(40, 0)
+    X_test, y_test = _three_blobs(20, 1)
+    flat = X.reshape(len(X), -1)  # flat rows in, reshaped like X_test
+    good = experiment.utility(
+        flat, y, X_test, y_test, kind="logreg", minority=1, seed=0
+    )
+    assert set(good) == {"LR recall", "LR bal.acc", "LR F1"}
+    assert good["LR recall"] > 0.9 and good["LR bal.acc"] > 0.9
+    # trained without a single row of class 1, it can never predict it
+    keep = y != 1
+    none = experiment.utility(
+        flat[keep], y[keep], X_test, y_test, kind="logreg", minority=1, seed=0
+    )
+    assert none["LR recall"] == 0.0
+    with pytest.raises(ValueError, match="kind"):
+        experiment.utility(flat, y, X_test, y_test, kind="svm", minority=1, seed=0)
+
+
+def test_tstr_recall_tells_useful_synthetic_rows_from_useless_ones():
+    X, y = _three_blobs(40, 0)
+    X_test, y_test = _three_blobs(20, 1)
+    flat = X.reshape(len(X), -1)
+    kw = dict(minority=1, seed=0)
+    like_real = flat[y == 1] + 0.01  # near the real minority rows
+    wrong = np.full_like(like_real, 0.2)  # looks like class 0
+    assert experiment.tstr_recall(flat, y, like_real, X_test, y_test, **kw) > 0.9
+    assert experiment.tstr_recall(flat, y, wrong, X_test, y_test, **kw) < 0.2
+
+
+def test_resample_and_score_keeps_the_synthetic_rows_and_scores_each():
+    from imblearn.over_sampling import RandomOverSampler
+
+    X, y = _three_blobs(40, 0)
+    X_test, y_test = _three_blobs(20, 1)
+    keep = np.r_[np.flatnonzero(y != 1), np.flatnonzero(y == 1)[:4]]
+    X_imb, y_imb = X[keep].reshape(len(keep), -1), y[keep]
+    samplers = {"none": None, "copies": RandomOverSampler(random_state=0)}
+    runs = experiment.resample_and_score(
+        samplers, X_imb, y_imb, X_test, y_test, minority=1, seed=0
+    )
+    none, copies = runs
+    assert [r["contender"] for r in runs] == ["none", "copies"]
+    assert len(none["fake"]) == 0 and "TSTR" not in none
+    assert copies["fake"].shape == (36, 16) and len(copies["real"]) == 4
+    assert copies["memorization"] == 0.0
+    assert copies["LR recall"] >= none["LR recall"]
+
+    class OutOfRange:  # appends rows outside [0, 1], as Gaussian draws may
+        def fit_resample(self, X, y):
+            new = np.r_[np.full((2, X.shape[1]), 2.0), np.full((2, X.shape[1]), -1.0)]
+            return np.r_[X, new], np.r_[y, [1, 1, 1, 1]]
+
+    (wild,) = experiment.resample_and_score(
+        {"wild": OutOfRange()}, X_imb, y_imb, X_test, y_test, minority=1, seed=0
+    )
+    assert wild["fake"].min() == 0.0 and wild["fake"].max() == 1.0
+    with pytest.raises(ValueError, match="flat rows"):
+        experiment.resample_and_score(
+            samplers, X[keep], y_imb, X_test, y_test, minority=1, seed=0
+        )
+
+
+def test_sample_quality_is_better_for_the_same_distribution():
+    rng = np.random.default_rng(0)
+    real, same = rng.normal(size=(200, 4)), rng.normal(size=(200, 4))
+    shifted = rng.normal(size=(200, 4)) + 3.0
+    good = experiment.sample_quality(real, same)
+    bad = experiment.sample_quality(real, shifted)
+    assert set(good) == {"FID", "KID", "precision", "recall", "density", "coverage"}
+    assert good["FID"] < 0.5 < 10 < bad["FID"]
+    assert good["precision"] > 0.8 > 0.1 > bad["precision"]
+    assert good["coverage"] > 0.8 > 0.1 > bad["coverage"]
+    # a tight cluster at the centre: realistic (precision) but not diverse (recall)
+    narrow = experiment.sample_quality(real, 0.1 * rng.normal(size=(200, 4)))
+    assert narrow["precision"] > 0.9 and narrow["recall"] < 0.3
+
+
+def test_summarize_runs_and_its_rows():
+    runs = [
+        {"contender": "a", "LR recall": 0.2, "FID": 4.0},
+        {"contender": "a", "LR recall": 0.4, "FID": 6.0},
+        {"contender": "b", "LR recall": 0.5},
+        {"contender": "b", "LR recall": 0.7, "CNN recall": 0.9},  # CNN on one seed
+    ]
+    summary = experiment.summarize_runs(
+        runs, ["LR recall", "CNN recall", "FID", "TSTR"]
+    )
+    assert list(summary) == ["a", "b"]
+    assert summary["a"]["LR recall"] == (
+        pytest.approx(0.3),
+        pytest.approx(0.1414, 1e-3),
+    )
+    assert summary["b"]["CNN recall"] == (0.9, 0.0)  # over the runs that measured it
+    assert "FID" not in summary["b"] and "TSTR" not in summary["a"]
+    rows = experiment.summary_rows(summary, ["LR recall", "FID"])
+    assert rows == [
+        {"contender": "a", "LR recall": "0.30±0.14", "FID": "5"},
+        {"contender": "b", "LR recall": "0.60±0.14", "FID": "-"},
+    ]
+    with pytest.raises(ValueError, match="at least one run"):
+        experiment.summarize_runs([], ["FID"])
