@@ -18,6 +18,7 @@ from sklearn.exceptions import NotFittedError
 
 import course_lib
 from course_lib._base import BaseGenerator
+from course_lib.augment import GeneratorSampler
 
 #: class name -> (kind of training data: "real", "unit" in [0, 1] or "binary",
 #: hyperparameters for a fast fit on 90 rows of 64 features)
@@ -246,3 +247,13 @@ def test_bad_sample_calls_raise(gen_cls):
         gen.sample(3, y=7)
     with pytest.raises(ValueError, match="labels"):
         gen.sample(3, y=[0, 1])
+
+
+def test_every_generator_works_as_an_imbalanced_learn_sampler(gen_cls):
+    X, y = data_for(gen_cls)
+    keep = np.r_[0:30, 30:40]  # class 0 complete, class 1 cut to 10 rows
+    sampler = GeneratorSampler(build(gen_cls), seed=0)
+    X_res, y_res = sampler.fit_resample(X[keep], y[keep])
+    np.testing.assert_array_equal(np.bincount(y_res), [30, 30])
+    assert X_res.shape == (60, *SHAPE) and np.all(np.isfinite(X_res))
+    assert sampler.synthetic_mask_.sum() == 20

@@ -9,7 +9,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from course_lib import augment
-from course_lib._base import all_generators
 
 
 def imbalanced_images(seed=0, counts=(40, 30, 6)):
@@ -143,17 +142,6 @@ def test_works_in_a_pipeline_under_cross_validate(generator_cls):
         np.testing.assert_array_equal(fitted[-1].fit_counts_, [40, 40, 40])
         assert fitted[-1].predicted_rows_ == len(y) // 3
         assert fitted[0].synthetic_mask_.sum() == (40 - 30) + (40 - 10)
-
-
-@pytest.mark.parametrize("gen_cls", all_generators(), ids=lambda cls: cls.__name__)
-def test_every_course_generator_can_be_wrapped(gen_cls):
-    X, y = imbalanced_images(counts=(30, 10))
-    if gen_cls._api_input == "binary":
-        X = (X > 0.5).astype(np.float32)
-    sampler = augment.GeneratorSampler(gen_cls(**gen_cls._api_test_params), seed=0)
-    X_res, y_res = sampler.fit_resample(X, y)
-    np.testing.assert_array_equal(np.bincount(y_res), [30, 30])
-    assert X_res.shape == (60, 4, 4) and np.all(np.isfinite(X_res))
 
 
 @pytest.mark.parametrize(
