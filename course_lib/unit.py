@@ -50,7 +50,7 @@ from sklearn.utils.validation import check_is_fitted, check_scalar
 
 from ._base import check_array, check_random_state
 
-__all__ = ["DOMAINS", "UNIT", "UNITModel", "build_networks", "matched_accuracy"]
+__all__ = ["DOMAINS", "UNIT", "UNITModel", "build_networks"]
 
 DOMAINS = ("a", "b")
 #: default ``hidden`` per architecture: private dense widths / conv filters per level
@@ -564,21 +564,6 @@ class UNIT(BaseEstimator):
             raise ValueError("this UNIT was fitted without labels: it has no head")
         logits = self._run(self.model_.networks["head"], self.encode(X, domain))
         return self.classes_[np.argmax(logits, axis=1)]
-
-
-def matched_accuracy(y_true, clusters) -> float:
-    """Accuracy of cluster ids after the best one-to-one match of clusters to labels.
-
-    The match maximises the number of agreements (the Hungarian algorithm,
-    ``scipy.optimize.linear_sum_assignment`` on the contingency table), so it scores
-    an unsupervised clustering as if each cluster had been named by an oracle.
-    """
-    from scipy.optimize import linear_sum_assignment
-    from sklearn.metrics.cluster import contingency_matrix
-
-    table = contingency_matrix(y_true, clusters)
-    rows, cols = linear_sum_assignment(table, maximize=True)
-    return float(table[rows, cols].sum() / table.sum())
 
 
 def _print_epoch(epoch, logs):
