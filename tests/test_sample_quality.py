@@ -175,7 +175,7 @@ def test_bad_features_raise(function):
     bad[3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         function(real, bad)
-    with pytest.raises(ValueError, match="samples|rows"):
+    with pytest.raises(ValueError, match="sample|rows"):
         function(real[:1], real[:1])
 
 
