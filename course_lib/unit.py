@@ -39,16 +39,19 @@ GAN example); :class:`UNIT` wraps it as a scikit-learn style estimator::
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, check_scalar
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import check_array, check_random_state
+from ._base import (
+    check_array,
+    check_n_samples,
+    check_random_state,
+    check_training_params,
+)
 
 __all__ = ["DOMAINS", "UNIT", "UNITModel", "build_networks"]
 
@@ -402,14 +405,13 @@ class UNIT(BaseEstimator):
                 f"architecture must be one of {ARCHITECTURES}, "
                 f"got {self.architecture!r}"
             )
-        for name in ("latent_dim", "epochs", "batch_size", "labelled_batch_size"):
-            check_scalar(getattr(self, name), name, Integral, min_val=1)
-        for name in ("gan_weight", "kl_weight", "reconstruction_weight",
-                     "cycle_kl_weight", "cycle_reconstruction_weight",
-                     "classifier_weight"):  # fmt: skip
-            check_scalar(getattr(self, name), name, Real, min_val=0)
-        check_scalar(self.learning_rate, "learning_rate", Real, min_val=0,
-                     include_boundaries="neither")  # fmt: skip
+        check_training_params(
+            self,
+            integers=("latent_dim", "labelled_batch_size"),
+            nonnegative=[
+                name for name in self.get_params() if name.endswith("_weight")
+            ],
+        )
         hidden = tuple(self.hidden or DEFAULT_HIDDEN[self.architecture])
         if not hidden or any(int(h) < 1 for h in hidden):
             raise ValueError(f"hidden must be positive sizes, got {self.hidden!r}")
@@ -553,7 +555,7 @@ class UNIT(BaseEstimator):
 
     def sample(self, n, domain, seed=None):
         """Decode ``n`` draws ``z ~ N(0, I)`` (from ``seed``) in ``domain``."""
-        check_scalar(n, "n", Integral, min_val=0)
+        n = check_n_samples(n)
         z = check_random_state(seed).standard_normal((n, int(self.latent_dim)))
         return self.decode(z.astype(np.float32), domain)
 
