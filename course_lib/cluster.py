@@ -85,8 +85,6 @@ def lloyd_pass(
     """
     if chunk_rows is None:
         chunk_rows = max(64, CHUNK_BYTES // (X.shape[1] * X.itemsize))
-    if chunk_rows is None:
-        chunk_rows = max(64, CHUNK_BYTES // (X.shape[1] * X.itemsize))
     n_clusters = centers.shape[0]
     center_sq = np.einsum("ij,ij->i", centers, centers)
     labels = np.empty(X.shape[0], np.int32)
