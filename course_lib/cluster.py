@@ -37,10 +37,10 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import kmeans_plusplus
-from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from ._base import check_random_state
+from ._base import check_param, check_random_state
 
 __all__ = ["KMeans", "lloyd_pass"]
 
@@ -235,10 +235,10 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         self.seed = seed
 
     def _check_params(self, X):
-        check_scalar(self.n_clusters, "n_clusters", numbers.Integral, min_val=1)
-        check_scalar(self.n_init, "n_init", numbers.Integral, min_val=1)
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0.0)
+        check_param(self.n_clusters, "n_clusters", numbers.Integral, min_val=1)
+        check_param(self.n_init, "n_init", numbers.Integral, min_val=1)
+        check_param(self.max_iter, "max_iter", numbers.Integral, min_val=1)
+        check_param(self.tol, "tol", numbers.Real, min_val=0.0)
         if self.n_clusters > X.shape[0]:
             raise ValueError(
                 f"n_clusters={self.n_clusters} must be <= n_samples={X.shape[0]}"

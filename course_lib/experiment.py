@@ -12,13 +12,13 @@ samples: :func:`resample_and_score` runs every sampler once on one imbalanced se
 
 from __future__ import annotations
 
+import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-from sklearn.utils.validation import check_scalar
 
-from ._base import BaseGenerator, check_array, check_labels
+from ._base import BaseGenerator, check_array, check_labels, check_param
 from .augment import augment_class
 from .classifiers import make_classifier, scores
 from .metrics import (
@@ -263,7 +263,7 @@ def imbalanced_splits(
     from .data import make_imbalanced
 
     y_train = check_labels(y_train, len(np.asarray(y_train)), name="y_train")
-    n_test = check_scalar(n_test, "n_test", int, min_val=1)
+    n_test = check_param(n_test, "n_test", numbers.Integral, min_val=1)
     rows = np.arange(len(y_train))
     test = np.arange(len(y_train), len(y_train) + n_test)
     return [
