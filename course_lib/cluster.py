@@ -8,11 +8,14 @@ Lloyd's algorithm alternates two steps until the centres stop moving:
 2. **update** every centre to the mean of the points assigned to it (a second matrix
    product, with the one-hot assignment matrix).
 
-Both steps run on chunks of rows (about 4 MiB each, one thread per core), so each
-chunk of the data is read from memory once per iteration while it is still in cache
-(scikit-learn's loop works the same way). After the first iteration the update is
-incremental: only the rows whose label changed are added to their new cluster's sum
-and taken from their old one's, and late iterations move few points.
+Both steps run on chunks of rows, one thread per core (NumPy's matrix products
+release the GIL; scikit-learn's loop is parallel the same way). The data are stored
+features by samples (Fortran order), so the scores come out centres by samples: the
+nearest centre is then a fast vectorized min along the first axis, where NumPy's
+argmin over the short rows of a samples-by-centres array is several times slower.
+After the first iteration the update is incremental: only the rows whose label
+changed are added to their new cluster's sum and taken from their old one's, and late
+iterations move few points.
 Float32 data is computed in float32, everything else in float64; the data is centred
 first so that the expansion above loses little precision. A centre that ends an
 iteration with no points is re-seeded at the point farthest from its own centre (as
@@ -29,6 +32,8 @@ The estimator follows scikit-learn's API (``fit``, ``predict``, ``fit_predict``,
 
 from __future__ import annotations
 
+import functools
+import math
 import numbers
 import os
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -38,15 +43,30 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import kmeans_plusplus
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._base import check_param, check_random_state
 
 __all__ = ["KMeans", "lloyd_pass"]
 
-#: bytes per chunk of rows: large enough that NumPy's per-call overhead is small,
-#: small enough to stay in cache between the two matrix products
-CHUNK_BYTES = 2**22
+#: at most this many bytes of ``X`` per chunk of rows: chunks this large keep NumPy's
+#: per-call overhead small (smaller chunks that stay in a core's cache measured slower)
+#: and bound the memory of the temporaries, about n_clusters / n_features times this
+CHUNK_BYTES = 2**24
+
+
+def _n_threads():
+    """CPU cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _chunk_rows(X, n_threads):
+    """Rows per chunk: chunks of at most ``CHUNK_BYTES``, as many as a multiple of
+    ``n_threads`` so that every thread gets the same amount of work."""
+    n_chunks = math.ceil(X.nbytes / CHUNK_BYTES / n_threads) * n_threads
+    return max(64, math.ceil(X.shape[0] / n_chunks))
 
 
 def lloyd_pass(
@@ -64,51 +84,66 @@ def lloyd_pass(
     Parameters
     ----------
     X : array, shape (n_samples, n_features), float32 or float64
+        any memory order; fastest in Fortran order (``X.T`` contiguous, features by
+        samples), which is how :class:`KMeans` stores its data
     centers : array, shape (n_clusters, n_features), same dtype as ``X``
     x_sq : array, shape (n_samples,), optional
         the squared norms ``||x||^2`` of the rows, if already known
     update : bool
         if False, only assign (no centre sums are accumulated)
+    previous : (labels, sums), optional
+        the labels and sums of the previous pass: only the rows whose label changed
+        are added to (and taken from) those sums
     chunk_rows : int, optional
-        rows per chunk; by default as many as fill ``CHUNK_BYTES`` (at least 64)
+        rows per chunk; by default equal chunks of at most ``CHUNK_BYTES``, a
+        multiple of the number of cores many
     pool : concurrent.futures.Executor, optional
         runs the chunks in parallel threads (NumPy's matrix products release the
         GIL); None runs them one after the other
 
     Returns
     -------
-    labels : array of int32, shape (n_samples,), index of the nearest centre
+    labels : array of int32, shape (n_samples,), index of the nearest centre (the
+        first one on a tie)
     sq_dist : array, shape (n_samples,), squared distance to that centre
     sums : array of float64, shape (n_clusters, n_features), sum of the points of
         each cluster (None when ``update`` is False)
     counts : array of int64, shape (n_clusters,), points per cluster
     """
     if chunk_rows is None:
-        chunk_rows = max(64, CHUNK_BYTES // (X.shape[1] * X.itemsize))
+        chunk_rows = _chunk_rows(X, _n_threads())
     n_clusters = centers.shape[0]
-    center_sq = np.einsum("ij,ij->i", centers, centers)
+    minus_2c = -2.0 * centers
+    center_sq = np.einsum("ij,ij->i", centers, centers)[:, None]
+    cluster_ids = np.arange(n_clusters, dtype=np.int32)[:, None]
+    # k-1, k-2, ..., 0 in the smallest integer type that holds them (see below)
+    countdown = np.arange(
+        n_clusters - 1, -1, -1, dtype=np.min_scalar_type(n_clusters - 1)
+    )[:, None]
     labels = np.empty(X.shape[0], np.int32)
     partial = np.empty(X.shape[0], X.dtype)  # min over centres of ||c||^2 - 2 x.c
-    cluster_ids = np.arange(n_clusters, dtype=np.int32)
 
     def one_chunk(start):
         rows = X[start : start + chunk_rows]
-        scores = rows @ centers.T  # x.c, shape (chunk, n_clusters): the one GEMM
-        scores *= -2.0
+        stop = start + len(rows)
+        # ||c||^2 - 2 c.x, shape (n_clusters, chunk): the one GEMM. Centres along the
+        # first axis make the min over them a fast vectorized reduction; NumPy's
+        # argmin would walk the short columns one by one, so the index of the min
+        # comes from one comparison instead: the first centre that reaches it
+        scores = minus_2c @ rows.T
         scores += center_sq
-        nearest = scores.argmin(axis=1)
-        labels[start : start + len(rows)] = nearest
-        partial[start : start + len(rows)] = scores[np.arange(len(rows)), nearest]
+        partial[start:stop] = best = scores.min(axis=0)
+        nearest = (n_clusters - 1) - ((scores == best) * countdown).max(axis=0)
+        labels[start:stop] = nearest
         if not update:
             return None
-        if previous is None:
-            one_hot = (nearest[:, None] == cluster_ids).astype(X.dtype)
-            return one_hot.T @ rows  # the second GEMM, on the chunk still in cache
-        old = previous[0][start : start + len(rows)]
+        if previous is None:  # the second GEMM: one-hot (n_clusters, chunk) @ rows
+            return (nearest == cluster_ids).astype(X.dtype) @ rows
+        old = previous[0][start:stop]
         moved = np.flatnonzero(nearest != old)
-        gained = nearest[moved, None] == cluster_ids
-        lost = old[moved, None] == cluster_ids
-        return (gained.astype(X.dtype) - lost).T @ rows[moved]
+        gained = nearest[moved] == cluster_ids
+        lost = old[moved] == cluster_ids
+        return (gained.astype(X.dtype) - lost) @ rows[moved]
 
     starts = range(0, X.shape[0], chunk_rows)
     chunk_sums = list(
@@ -144,6 +179,12 @@ def _reseed_empty(X, sums, counts, labels, sq_dist):
     return True
 
 
+@functools.cache
+def _threadpool_controller():
+    """threadpoolctl's view of the loaded BLAS libraries (slow to build: built once)."""
+    return ThreadpoolController()
+
+
 @contextmanager
 def _chunk_threads():
     """A thread per CPU core over the chunks, each matrix product single-threaded.
@@ -151,13 +192,9 @@ def _chunk_threads():
     This is scikit-learn's scheme: many small multi-threaded BLAS calls spend more time
     handing work between threads than computing, above all on a busy machine.
     """
-    if hasattr(os, "sched_getaffinity"):
-        n_threads = len(os.sched_getaffinity(0))
-    else:
-        n_threads = os.cpu_count() or 1
     with (
-        threadpool_limits(limits=1, user_api="blas"),
-        ThreadPoolExecutor(n_threads) as pool,
+        _threadpool_controller().limit(limits=1, user_api="blas"),
+        ThreadPoolExecutor(_n_threads()) as pool,
     ):
         yield pool
 
@@ -274,14 +311,15 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Cluster ``X`` (shape (n_samples, n_features)); ``y`` is ignored."""
-        X = validate_data(self, X, dtype=[np.float64, np.float32], copy=True)
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
         init = self._check_params(X)
         rng = check_random_state(self.seed)
-        variance = float(np.mean(np.var(X, axis=0)))
-        tol = variance * self.tol
         mean = X.mean(axis=0)
-        X -= mean
+        # a centred copy, stored features by samples (Fortran order): see lloyd_pass
+        X = np.subtract(X, mean, out=np.empty(X.shape, X.dtype, order="F"))
         x_sq = np.einsum("ij,ij->i", X, X)
+        # scikit-learn's tolerance: tol times the mean per-feature variance of X
+        tol = self.tol * float(np.sum(x_sq, dtype=np.float64)) / X.size
         best = None
         for _ in range(self.n_init):
             with _chunk_threads() as pool:

@@ -54,8 +54,9 @@ def test_kmeans_plus_plus_inertia_within_one_percent_of_sklearn(k):
     assert abs(ours / ref - 1) < 0.01
 
 
-def test_lloyd_pass_is_one_assign_and_update():
-    X, _ = blobs(n=1000)
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_lloyd_pass_is_one_assign_and_update(order):
+    X = np.asarray(blobs(n=1000)[0], order=order)
     centers = X[:5].copy()
     labels, sq_dist, sums, counts = lloyd_pass(X, centers, chunk_rows=97)
     brute = ((X[:, None, :] - centers[None]) ** 2).sum(-1)
@@ -64,6 +65,17 @@ def test_lloyd_pass_is_one_assign_and_update():
     for j in range(5):
         np.testing.assert_allclose(sums[j], X[labels == j].sum(0))
     np.testing.assert_array_equal(counts, np.bincount(brute.argmin(1), minlength=5))
+
+
+@pytest.mark.parametrize("k", [3, 300])  # labels fit in uint8, and do not
+def test_ties_go_to_the_first_centre_like_argmin(k):
+    X, _ = blobs(n=400)
+    centers = np.repeat(X[:1], k, axis=0)  # every centre the same: all tie
+    centers[k // 2] = X[1]
+    labels, _, _, _ = lloyd_pass(X, centers)
+    brute = ((X[:, None, :] - centers[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(labels, brute.argmin(1))
+    assert set(np.unique(labels)) == {0, k // 2}
 
 
 def test_incremental_update_matches_fresh_sums():
