@@ -89,3 +89,20 @@ def test_code_cells_are_short(path):
         if len(line) > MAX_COLUMNS
     ]
     assert not wide, f"lines over {MAX_COLUMNS} columns: {wide[:3]}"
+
+
+# TensorFlow's C++ start-up lines (absl's "I0000 00:00:...", the oneDNN notice, the
+# CUDA probe). cl.config.setup imports TensorFlow with them silenced, so a notebook
+# that imports TensorFlow or Keras itself must call setup in an earlier cell.
+TF_STARTUP_LOG = re.compile(r"^[IWE]\d{4} \d\d:\d\d:|absl::InitializeLog", re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_carry_no_tensorflow_startup_logs(path):
+    noisy = [
+        i
+        for i, cell in enumerate(_code(path))
+        for output in cell.get("outputs", [])
+        if TF_STARTUP_LOG.search("".join(output.get("text", "")))
+    ]
+    assert not noisy, f"code cells {noisy} show TensorFlow's start-up logs"
