@@ -9,6 +9,7 @@ from sklearn.datasets import make_blobs
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import check_estimator
 
+from course_lib import cluster
 from course_lib.cluster import KMeans, lloyd_pass
 
 
@@ -76,6 +77,17 @@ def test_ties_go_to_the_first_centre_like_argmin(k):
     brute = ((X[:, None, :] - centers[None]) ** 2).sum(-1)
     np.testing.assert_array_equal(labels, brute.argmin(1))
     assert set(np.unique(labels)) == {0, k // 2}
+
+
+def test_threaded_pass_matches_the_serial_one(monkeypatch):
+    monkeypatch.setattr(cluster, "_n_threads", lambda: 3)  # 2 helpers, whatever the CPU
+    X, _ = blobs(n=1000)
+    serial = lloyd_pass(X, X[:5].copy(), chunk_rows=97)  # 11 chunks
+    with cluster._chunk_threads() as parallel:
+        threaded = lloyd_pass(X, X[:5].copy(), chunk_rows=97, parallel=parallel)
+    np.testing.assert_array_equal(threaded[0], serial[0])
+    np.testing.assert_allclose(threaded[2], serial[2], rtol=1e-12)
+    np.testing.assert_array_equal(threaded[3], serial[3])
 
 
 def test_incremental_update_matches_fresh_sums():
