@@ -31,6 +31,8 @@ from .metrics import (
 )
 
 __all__ = [
+    "check_bands",
+    "results_table",
     "format_mean_std",
     "format_results",
     "imbalance_experiment",
@@ -54,10 +56,85 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
     return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0
 
 
-def format_mean_std(values: Sequence[float], *, digits: int = 3, sep=" ± ") -> str:
+def format_mean_std(values: Sequence[float], *, digits: int = 3) -> str:
     """``"mean ± std"`` of ``values`` (see :func:`mean_std`)."""
     mean, std = mean_std(values)
-    return f"{mean:.{digits}f}{sep}{std:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _format_cell(value, digits: int) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def results_table(
+    rows: Sequence[Mapping], *, title: str | None = None, digits=3
+) -> str:
+    """Format a list of dicts (same keys) as an aligned text table, for printing."""
+    if not rows:
+        raise ValueError("rows must hold at least one result")
+    columns = list(rows[0].keys())
+    cells = [
+        [_format_cell(row.get(col, ""), digits) for col in columns] for row in rows
+    ]
+    widths = [
+        max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)
+    ]
+
+    def line(values):
+        return "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        )
+
+    out = [title] if title else []
+    out += [line(columns), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def check_bands(
+    bands: Mapping[str, tuple],
+    *,
+    sanity: Mapping[str, tuple] | None = None,
+    title: str | None = None,
+) -> str:
+    """The results cell: a table of figures with their bands, and an assert on each.
+
+    Parameters
+    ----------
+    bands : figure name -> ``(value, (low, high))``. A band is what a correct run
+        gives; a wrong result (a broken model, a changed library) would leave it.
+    sanity : the same, for checks that hold by construction or are properties of the
+        real data; shown with the band marked "(sanity)": they check the plumbing,
+        not the model.
+
+    Returns
+    -------
+    table : str, ready to print, when every value lies in its band (inclusive).
+
+    Raises
+    ------
+    AssertionError
+        naming every figure outside its band, with the whole table.
+    """
+    checks = [(name, *check, "") for name, check in bands.items()]
+    checks += [(name, *check, " (sanity)") for name, check in (sanity or {}).items()]
+    if not checks:
+        raise ValueError("bands must hold at least one (value, (low, high)) figure")
+    rows, failures = [], []
+    for name, value, (low, high), kind in checks:
+        value = value.item() if isinstance(value, np.generic) else value
+        shown = f"{value:.3g}" if isinstance(value, float) else str(value)
+        rows.append({"figure": name, "value": shown, "band": f"{low:g} .. {high:g}"})
+        rows[-1]["band"] += kind
+        if not low <= value <= high:
+            failures.append(f"{name.strip()} = {shown} outside {low:g} .. {high:g}")
+    table = results_table(rows, title=title)
+    if failures:
+        raise AssertionError("\n".join([table, "", *failures]))
+    return table
 
 
 def imbalance_experiment(
@@ -71,9 +148,7 @@ def imbalance_experiment(
     generators: Mapping[str, Callable[[int], BaseGenerator]] | None = None,
     seeds: Sequence[int] = (0, 1, 2),
     classifier: str = "logreg",
-    classifier_params: Mapping | None = None,
     n_synthetic: int | None = None,
-    include_balanced: bool = True,
     verbose: bool = True,
 ) -> list[dict]:
     """Train a classifier on imbalanced data, with and without synthetic minority rows.
@@ -95,7 +170,9 @@ def imbalance_experiment(
     ----------
     X_train, X_test : arrays (n, ...), features already scaled (e.g. to [0, 1])
     y_train, y_test : int labels
-    generators : name -> factory ``seed -> unfitted generator``.
+    generators : name -> factory ``seed -> unfitted generator``, or ``seed ->
+        imbalanced-learn over-sampler`` (such as ``RandomOverSampler``), which is
+        asked for the same number of minority rows as a generator.
     seeds : one repetition per seed (imbalanced subset, generator and classifier).
 
     Returns
@@ -118,10 +195,7 @@ def imbalance_experiment(
     if len(seeds) < 1:
         raise ValueError("seeds must hold at least one seed")
     generators = dict(generators or {})
-    classifier_params = dict(classifier_params or {})
-
-    names = (["balanced (reference)"] if include_balanced else []) + ["imbalanced"]
-    names += list(generators)
+    names = ["balanced (reference)", "imbalanced", *generators]
     per_method = {name: [] for name in names}
     memorization = {name: [] for name in generators}
     counts = {}
@@ -132,15 +206,13 @@ def imbalance_experiment(
         n_min = int(np.sum(y_imb == minority))
         others = [np.sum(y_imb == c) for c in np.unique(y_imb) if c != minority]
         n_new = n_synthetic if n_synthetic is not None else int(np.mean(others)) - n_min
-        training_sets = {}
-        if include_balanced:
-            training_sets["balanced (reference)"] = (X_train, y_train, 0)
-        training_sets["imbalanced"] = (X_imb, y_imb, 0)
+        training_sets = {
+            "balanced (reference)": (X_train, y_train, 0),
+            "imbalanced": (X_imb, y_imb, 0),
+        }
         for name, factory in generators.items():
             start = time.perf_counter()
-            X_aug, y_aug = augment_class(
-                X_imb, y_imb, factory(seed), label=minority, n_new=n_new, seed=seed
-            )
+            X_aug, y_aug = _top_up(factory(seed), X_imb, y_imb, minority, n_new, seed)
             real = X_imb[y_imb == minority]
             if n_min >= 2 and n_new > 0:
                 memorization[name].append(memorization_ratio(X_aug[-n_new:], real))
@@ -151,7 +223,7 @@ def imbalance_experiment(
                 )
             training_sets[name] = (X_aug, y_aug, n_new)
         for name, (X_fit, y_fit, n_added) in training_sets.items():
-            model = make_classifier(classifier, seed=seed, **classifier_params)
+            model = make_classifier(classifier, seed=seed)
             model.fit(X_fit, y_fit)
             result = scores(y_test, model.predict(X_test), minority=minority)
             per_method[name].append(result)
@@ -179,10 +251,20 @@ def imbalance_experiment(
     return rows
 
 
+def _top_up(contender, X, y, minority, n_new, seed):
+    """``X, y`` with ``n_new`` synthetic ``minority`` rows appended by ``contender``."""
+    if not hasattr(contender, "fit_resample"):  # a course generator
+        return augment_class(X, y, contender, label=minority, n_new=n_new, seed=seed)
+    # an imbalanced-learn over-sampler: it appends its rows after the real ones
+    target = {minority: int(np.sum(y == minority)) + n_new}
+    X_res, y_res = contender.set_params(sampling_strategy=target).fit_resample(
+        X.reshape(len(X), -1), y
+    )
+    return X_res.reshape(-1, *X.shape[1:]), y_res
+
+
 def format_results(rows: Sequence[Mapping], *, title: str | None = None) -> str:
     """The experiment's rows as a table of ``mean ± std`` cells, ready to print."""
-    from .plotting import results_table
-
     table = []
     for row in rows:
         cells = {
@@ -227,15 +309,18 @@ def rare_class_question(
     subset would leave 2, too few for a covariance); ``smoke`` runs one seed
     instead of three.
     """
+    from imblearn.over_sampling import RandomOverSampler
+
     from . import config, data
-    from .augment import RandomOversampler
 
     if seeds is None:
         seeds = config.pick(smoke=(0,), standard=(0, 1, 2))
     X_train, y_train = data.load("mnist", "train")
     X_train, y_train = data.subsample(data.to_unit(X_train), y_train, n_train)
     X_test, y_test = data.load("mnist", "test")
-    contenders = {"random oversampling": lambda seed: RandomOversampler()}
+    contenders = {
+        "random oversampling": lambda seed: RandomOverSampler(random_state=seed)
+    }
     contenders.update(generators)
     return imbalance_experiment(
         X_train,
@@ -420,10 +505,10 @@ def summarize_runs(runs: Sequence[Mapping], figures: Sequence[str]) -> dict:
     }
 
 
-def summary_rows(summary: Mapping, figures: Sequence[str], *, spread=("LR", "CNN")):
-    """Rows for :func:`course_lib.plotting.results_table`, one per contender.
+def summary_rows(summary: Mapping, figures: Sequence[str]):
+    """Rows for :func:`results_table`, one per contender.
 
-    Figures starting with a name in ``spread`` show ``mean±std`` (2 decimals), the
+    Classifier figures (``LR ...``, ``CNN ...``) show ``mean±std`` (2 decimals), the
     others the mean (3 significant digits); a missing figure shows ``-``.
     """
 
@@ -431,7 +516,8 @@ def summary_rows(summary: Mapping, figures: Sequence[str], *, spread=("LR", "CNN
         if key not in row:
             return "-"
         mean, std = row[key]
-        return f"{mean:.2f}±{std:.2f}" if key.split()[0] in spread else f"{mean:.3g}"
+        classifier = key.split()[0] in _SHORT.values()
+        return f"{mean:.2f}±{std:.2f}" if classifier else f"{mean:.3g}"
 
     return [
         {"contender": name} | {key: cell(key, row) for key in figures}

@@ -17,7 +17,9 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
+from scipy.spatial.distance import cdist
+from sklearn.metrics import silhouette_score
+from sklearn.metrics.pairwise import polynomial_kernel
 
 from ._base import check_array, check_labels, check_param
 
@@ -26,7 +28,6 @@ __all__ = [
     "leave_one_out_distances",
     "memorization_ratio",
     "nearest_neighbours",
-    "regularization_path",
     # sample quality (notebook 07)
     "density_coverage",
     "frechet_distance",
@@ -37,7 +38,6 @@ __all__ = [
     "clustering_accuracy",
     "clustering_scores",
     "dunn_index",
-    "silhouette",
 ]
 
 
@@ -57,6 +57,9 @@ def nearest_neighbours(queries, reference, *, k: int = 1):
     reference : array, shape (n_reference, ...), same number of features per row
     k : int, 1 <= k <= n_reference
 
+    Memory: one float per (query, reference) pair; the course's sets hold at most a
+    few thousand rows.
+
     Returns
     -------
     indices : array of int64, shape (n_queries, k), row indices into ``reference``,
@@ -71,31 +74,10 @@ def nearest_neighbours(queries, reference, *, k: int = 1):
     reference = _rows(reference, "reference")
     queries = _rows(queries, "queries", min_samples=0, n_features=reference.shape[1])
     check_param(k, "k (neighbours)", Integral, min_val=1, max_val=reference.shape[0])
-    if queries.shape[0] == 0:
-        return np.zeros((0, k), np.int64), np.zeros((0, k))
-    _, indices = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(queries)
-    return _exact_distances(queries, reference, indices)
-
-
-def _exact_distances(queries, reference, indices):
-    """Recompute the neighbours' distances from differences, then sort each row.
-
-    scikit-learn's brute-force search uses ``|a|^2 - 2ab + |b|^2``, which leaves a
-    rounding residue (~1e-4 for 784 pixels) where the distance is exactly 0; a copy
-    must score exactly 0.
-    """
-    distances = np.stack(
-        [
-            np.linalg.norm(queries - reference[indices[:, j]], axis=1)
-            for j in range(indices.shape[1])
-        ],
-        axis=1,
-    )
-    order = np.argsort(distances, axis=1, kind="stable")
-    return (
-        np.take_along_axis(indices, order, axis=1).astype(np.int64),
-        np.take_along_axis(distances, order, axis=1),
-    )
+    # exact differences (not |a|^2 - 2ab + |b|^2): a copy is at distance exactly 0
+    distances = cdist(queries, reference)
+    indices = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    return indices, np.take_along_axis(distances, indices, axis=1)
 
 
 def leave_one_out_distances(X) -> np.ndarray:
@@ -113,9 +95,9 @@ def leave_one_out_distances(X) -> np.ndarray:
     array of float64, shape (n_samples,)
     """
     X = _rows(X, "X", min_samples=2)
-    # kneighbors() without a query excludes each point from its own neighbour list.
-    _, indices = NearestNeighbors(n_neighbors=1).fit(X).kneighbors()
-    return _exact_distances(X, X, indices)[1][:, 0]
+    distances = cdist(X, X)
+    np.fill_diagonal(distances, np.inf)
+    return distances.min(axis=1)
 
 
 def memorization_ratio(synthetic, train) -> float:
@@ -158,42 +140,6 @@ def memorization_ratio(synthetic, train) -> float:
 
 
 # ---- evaluation of the Gaussian Bayes generator (notebooks 01, 02) ------------------
-def regularization_path(
-    X_train, y_train, X_eval, y_eval, regs, *, covariance: str = "full"
-) -> list[dict]:
-    """Fit one :class:`GaussianBayesGenerator` per ``reg`` and evaluate it.
-
-    Parameters
-    ----------
-    X_train, y_train : training rows and labels.
-    X_eval, y_eval : held-out rows and labels (a validation split when the result is
-        used to *choose* ``reg``; the test set only for the final report).
-    regs : sequence of "ledoit_wolf" and/or numbers >= 0.
-    covariance : {"full", "diag"}
-
-    Returns
-    -------
-    list of dict, one per ``reg``, with keys ``reg``, ``covariance``, ``accuracy``
-    (of the Bayes classifier on the held-out rows) and ``log_likelihood`` (mean
-    held-out ``log p(x)`` per row, in nats).
-    """
-    from .bayes import GaussianBayesGenerator
-
-    rows = []
-    for reg in regs:
-        model = GaussianBayesGenerator(reg=reg, covariance=covariance)
-        model.fit(X_train, y_train)
-        rows.append(
-            {
-                "reg": reg,
-                "covariance": covariance,
-                "accuracy": model.score(X_eval, y_eval),
-                "log_likelihood": float(np.mean(model.score_samples(X_eval))),
-            }
-        )
-    return rows
-
-
 def adjacent_pixel_correlation(images, labels=None) -> float:
     """Mean correlation between horizontally neighbouring pixels across ``images``.
 
@@ -304,7 +250,7 @@ def kernel_inception_distance(real_features, fake_features) -> float:
     d = real.shape[1]
 
     def kernel(a, b):
-        return (a @ b.T / d + 1.0) ** 3
+        return polynomial_kernel(a, b, degree=3, gamma=1.0 / d, coef0=1.0)
 
     def within(a):  # mean over pairs i != j
         gram = kernel(a, a)
@@ -324,8 +270,6 @@ def _check_k(k, n: int, name: str) -> int:
 
 def _knn_radii(X, k: int):
     """Distance from each row of ``X`` to its k-th nearest *other* row."""
-    from scipy.spatial.distance import cdist
-
     # column 0 of the sorted distances is the row itself (or a duplicate, also 0)
     return np.sort(cdist(X, X), axis=1)[:, k]
 
@@ -349,8 +293,6 @@ def precision_recall(real_features, fake_features, *, k: int = 3) -> dict:
     -------
     dict with ``precision`` and ``recall``, both in [0, 1]
     """
-    from scipy.spatial.distance import cdist
-
     real, fake = _feature_pair(real_features, fake_features)
     k = _check_k(k, min(real.shape[0], fake.shape[0]), "real and fake")
     distances = cdist(real, fake)  # (n_real, n_fake)
@@ -382,8 +324,6 @@ def density_coverage(real_features, fake_features, *, k: int = 5) -> dict:
     -------
     dict with ``density`` (>= 0) and ``coverage`` (in [0, 1])
     """
-    from scipy.spatial.distance import cdist
-
     real, fake = _feature_pair(real_features, fake_features, min_samples=1)
     k = _check_k(k, real.shape[0], "real")
     inside = cdist(real, fake) <= _knn_radii(real, k)[:, None]
@@ -449,31 +389,6 @@ def _clustering_input(X, labels):
     if len(np.unique(labels)) < 2:
         raise ValueError("labels must name at least 2 clusters")
     return X, labels
-
-
-def silhouette(
-    X, labels, *, max_samples: int = SILHOUETTE_MAX_SAMPLES, seed=0
-) -> float:
-    """Mean silhouette coefficient (scikit-learn's), in [-1, 1]; higher = tighter.
-
-    For each point, ``(b - a) / max(a, b)`` where ``a`` is its mean distance to the
-    other points of its cluster and ``b`` its mean distance to the points of the
-    nearest other cluster. The cost grows as ``n_samples**2``: with more than
-    ``max_samples`` rows, the mean is taken over ``max_samples`` rows drawn at random
-    (``seed``), which is an estimate.
-
-    Parameters
-    ----------
-    X : array, shape (n_samples, ...)
-    labels : array of int, shape (n_samples,), at least 2 clusters
-    """
-    from sklearn.metrics import silhouette_score
-
-    X, labels = _clustering_input(X, labels)
-    sample_size = max_samples if X.shape[0] > max_samples else None
-    return float(
-        silhouette_score(X, labels, sample_size=sample_size, random_state=seed)
-    )
 
 
 def dunn_index(X, labels) -> float:
@@ -547,8 +462,9 @@ def clustering_scores(
 ) -> dict:
     """Label-free and (given ``y_true``) label-aware scores of one clustering.
 
-    Returns a dict with ``silhouette`` (:func:`silhouette`, on at most
-    ``max_samples`` rows) and ``dunn`` (:func:`dunn_index`); with ``y_true`` also
+    Returns a dict with ``silhouette`` (``sklearn.metrics.silhouette_score``; with
+    more than ``max_samples`` rows, the mean over ``max_samples`` rows drawn at random
+    with ``seed``, an estimate) and ``dunn`` (:func:`dunn_index`); with ``y_true`` also
     ``accuracy`` (:func:`clustering_accuracy`), ``nmi`` (normalized mutual
     information), ``ari`` (adjusted Rand index) and ``fowlkes_mallows``, the last
     three from ``sklearn.metrics``.
@@ -556,8 +472,11 @@ def clustering_scores(
     from sklearn import metrics as skm
 
     X, labels = _clustering_input(X, labels)
+    sample_size = max_samples if len(X) > max_samples else None
     scores = {
-        "silhouette": silhouette(X, labels, max_samples=max_samples, seed=seed),
+        "silhouette": float(
+            silhouette_score(X, labels, sample_size=sample_size, random_state=seed)
+        ),
         "dunn": dunn_index(X, labels),
     }
     if y_true is not None:

@@ -8,7 +8,7 @@ from scipy.stats import multivariate_normal
 from sklearn.covariance import LedoitWolf
 
 from course_lib.bayes import GaussianBayesGenerator
-from course_lib.metrics import adjacent_pixel_correlation, regularization_path
+from course_lib.metrics import adjacent_pixel_correlation
 
 
 def _three_classes(n_per_class=150, n_features=6, seed=0, draw=0):
@@ -177,42 +177,6 @@ def test_digits_accuracy_full_beats_diagonal():
     )
     assert full > 0.95
     assert full > diag + 0.03
-
-
-def test_regularization_path():
-    X_all, y_all = _three_classes(n_per_class=60, n_features=10)
-    val = np.arange(y_all.size) % 3 == 0
-    X, y, X_val, y_val = X_all[~val], y_all[~val], X_all[val], y_all[val]
-    rows = regularization_path(X, y, X_val, y_val, ["ledoit_wolf", 0.01, 100.0])
-    assert [row["reg"] for row in rows] == ["ledoit_wolf", 0.01, 100.0]
-    single = GaussianBayesGenerator(reg=0.01).fit(X, y)
-    assert rows[1]["accuracy"] == single.score(X_val, y_val)
-    assert rows[1]["log_likelihood"] == pytest.approx(
-        np.mean(single.score_samples(X_val))
-    )
-    # Heavy regularization washes out the covariance: worse held-out density.
-    assert rows[2]["log_likelihood"] < rows[1]["log_likelihood"]
-    diag = regularization_path(X, y, X_val, y_val, [0.01, 1.0], covariance="diag")
-    assert diag[0]["covariance"] == "diag"
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from course_lib.plotting import plot_regularization_path
-
-    fig, axes = plot_regularization_path(rows + diag, title="path")
-    # per panel: 2 curves (full, diag) and 1 Ledoit–Wolf line
-    assert len(axes[0].lines) == 3 and len(axes[1].lines) == 3
-    plt.close(fig)
-    fig, axes = plot_regularization_path(rows, metrics=("accuracy",))
-    assert len(axes) == 1 and axes[0].get_ylabel() == "held-out accuracy"
-    plt.close(fig)
-    with pytest.raises(ValueError, match="at least one"):
-        plot_regularization_path([])
-    with pytest.raises(ValueError, match="metrics"):
-        plot_regularization_path(rows, metrics=("f1",))
 
 
 def test_adjacent_pixel_correlation():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from imblearn.over_sampling import RandomOverSampler
 
-from course_lib import augment, experiment
+from course_lib import experiment
 
 
 def test_experiment_shows_imbalance_hurts_the_minority():
@@ -23,7 +24,7 @@ def test_experiment_shows_imbalance_hurts_the_minority():
         minority=1,
         ratio=0.03,
         seeds=(0, 1),
-        generators={"random oversampling": lambda s: augment.RandomOversampler()},
+        generators={"random oversampling": lambda s: RandomOverSampler(random_state=s)},
         verbose=False,
     )
     by_name = {row["method"]: row for row in rows}
@@ -50,10 +51,15 @@ def test_memorization_column_separates_copies_from_new_samples():
     y = np.repeat(np.arange(3), 40)
     X = rng.uniform(0, 1, (120, 4, 4)).astype(np.float32)
 
-    class Jitter(augment.RandomOversampler):
+    class Far:  # a generator whose samples lie far from every training row
+        def fit(self, X, y=None):
+            self.rows_ = np.asarray(X)
+            return self
+
         def sample(self, n, y=None, seed=None):
-            rows = super().sample(n, y, seed)
-            return rows + np.random.default_rng(seed).normal(0, 1.0, rows.shape)
+            rng = np.random.default_rng(seed)
+            rows = self.rows_[rng.integers(0, len(self.rows_), n)]
+            return rows + rng.normal(0, 1.0, rows.shape)
 
     rows = experiment.imbalance_experiment(
         X,
@@ -65,8 +71,8 @@ def test_memorization_column_separates_copies_from_new_samples():
         seeds=(0,),
         verbose=False,
         generators={
-            "copies": lambda s: augment.RandomOversampler(),
-            "far": lambda s: Jitter(),
+            "copies": lambda s: RandomOverSampler(random_state=s),
+            "far": lambda s: Far(),
         },
     )
     by_name = {row["method"]: row for row in rows}
@@ -82,19 +88,18 @@ def test_rare_class_question_keeps_the_whole_training_split(monkeypatch):
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(3), 1000)  # more than a 2,000-row subset would keep
     X = rng.integers(0, 256, (3000, 4, 4), dtype=np.uint8)
-    loaded = []
 
     def fake_load(name, split="train", profile=None):
-        loaded.append((name, split))
         return X, y
 
     monkeypatch.setattr(data, "load", fake_load)
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     rows = experiment.rare_class_question(
-        {"copies": lambda seed: augment.RandomOversampler()}, minority=1, ratio=0.01
+        {"copies": lambda seed: RandomOverSampler(random_state=seed)},
+        minority=1,
+        ratio=0.01,
     )
     by_name = {row["method"]: row for row in rows}
-    assert loaded == [("mnist", "train"), ("mnist", "test")]
     assert list(by_name) == [
         "balanced (reference)",
         "imbalanced",
@@ -242,3 +247,33 @@ def test_summarize_runs_and_its_rows():
     ]
     with pytest.raises(ValueError, match="at least one run"):
         experiment.summarize_runs([], ["FID"])
+
+
+# --- the results cell -------------------------------------------------------------
+def test_results_table_aligns_columns():
+    text = experiment.results_table(
+        [{"method": "a", "acc": 0.5}, {"method": "longer", "acc": 0.12345}], title="T"
+    )
+    lines = text.splitlines()
+    assert lines[0] == "T"
+    assert lines[1].split() == ["method", "acc"]
+    assert lines[3].split() == ["a", "0.500"] and lines[4].split() == [
+        "longer",
+        "0.123",
+    ]
+    assert len({len(line) for line in lines[1:]}) == 1
+
+
+def test_check_bands_prints_the_table_and_fails_out_of_band():
+    bands = {"accuracy": (0.93, (0.9, 0.95)), "count": (np.int64(2), (0, 2))}
+    table = experiment.check_bands(bands, sanity={"zero": (0.0, (-0.1, 0.1))})
+    lines = table.splitlines()
+    assert lines[0].split() == ["figure", "value", "band"]
+    assert lines[2].split() == ["accuracy", "0.93", "0.9", "..", "0.95"]
+    assert lines[3].split()[1] == "2" and lines[4].endswith("(sanity)")
+    with pytest.raises(AssertionError, match=r"accuracy = 0.97 outside 0.9 .. 0.95"):
+        experiment.check_bands({**bands, "accuracy": (0.97, (0.9, 0.95))})
+    with pytest.raises(AssertionError, match="zero = 0.2 outside"):
+        experiment.check_bands(bands, sanity={"zero": (0.2, (-0.1, 0.1))})
+    with pytest.raises(ValueError, match="at least one"):
+        experiment.check_bands({})

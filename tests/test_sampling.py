@@ -304,30 +304,3 @@ def test_bad_calls(tabular):
         conditional.quantile([0.5])
     with pytest.raises(ValueError, match="labels but X has"):
         EmpiricalPPFSampler().fit(tabular, y[:-1])
-
-
-# ---- figures -----------------------------------------------------------------------
-def test_figures_return_fig_and_axes():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from course_lib.plotting import (
-        plot_cdf_quantiles,
-        plot_real_vs_synthetic,
-        plot_samples_vs_pdf,
-    )
-
-    fig, ax = plot_cdf_quantiles(NORMAL, [0.5, 0.8413, 0.9772], title="N(200, 40)")
-    assert len(ax.lines) == 1 + 2 * 3  # the CDF, then a guide and a dot per level
-    plt.close(fig)
-    samples = inverse_transform_sample(NORMAL.ppf, 500, seed=0)
-    fig, ax = plot_samples_vs_pdf(samples, NORMAL.pdf)
-    assert ax.get_ylabel() == "density"
-    plt.close(fig)
-    fig, axes = plot_real_vs_synthetic(samples, {"a": samples[::2], "b": samples + 1})
-    assert len(axes) == 2 and len(axes[1].lines) == 3
-    plt.close(fig)
-    with pytest.raises(ValueError, match=r"\[0.0, 1.0\]"):
-        plot_cdf_quantiles(NORMAL, [1.5])
