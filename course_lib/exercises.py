@@ -6,8 +6,11 @@ why (and a hint), and returns ``True`` or ``False``. A stub that still raises
 ``NotImplementedError`` gets a friendly "not done yet" instead of a traceback, so
 notebooks run top to bottom before the exercises are solved.
 
-To add a check: write a ``check_*`` function here (``_report`` and ``_call`` help);
-``__all__`` picks it up by its name.
+Every check is a table: the expected answer plus the known mistakes, each a wrong
+answer (or a test of the answer) with the advice it earns, ``(wrong, why, hint)``;
+:func:`_judge` reports the first that applies. The tables are laid out by hand
+(``# fmt: skip``), one mistake per entry. To add a check, write a ``check_*``
+function that builds such a table; ``__all__`` picks it up by its name.
 
 Contents
 --------
@@ -21,20 +24,14 @@ Contents
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-
-def _report(ok: bool, name: str, why: str = "", hint: str = "") -> bool:
-    if ok:
-        print(f"Right: {name} is correct. {why}".rstrip())
-    else:
-        print(f"Not yet: {name}: {why}")
-        if hint:
-            print(f"Hint: {hint}")
-    return ok
+_close = partial(np.allclose, rtol=1e-6, atol=1e-9)
 
 
-def _call(name: str, fn, *args, **kwargs):
+def _call(fn, *args, **kwargs):
     """Run the learner's function; returns (result, None) or (None, message)."""
     if not callable(fn):
         return None, f"expected a function, got {type(fn).__name__}"
@@ -46,15 +43,72 @@ def _call(name: str, fn, *args, **kwargs):
         return None, f"calling it raised {type(exc).__name__}: {exc}"
 
 
-def _as_float_array(value, shape):
-    """``value`` as a float array of ``shape``, or None with a message."""
+def _judge(result, expected=None, mistakes=(), *, shape=None, hint="", close=_close):
+    """``None`` when ``result`` is right, else ``(why, hint)`` for the learner.
+
+    ``result`` must be numbers of ``shape`` (default: ``expected``'s; ``hint`` says how
+    to get it). It is right when close to ``expected``; otherwise the first
+    ``(wrong, why, hint)`` of ``mistakes`` whose ``wrong`` answer is close to it (or,
+    when callable, returns True for it; ``None`` always applies) gives the advice;
+    ``why`` and ``hint`` may be functions of the answer. With ``expected=None`` the
+    answer is right unless a mistake applies.
+    """
+    shape = np.shape(expected) if shape is None else shape
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None, f"it returned {type(value).__name__}, not an array of numbers"
-    if arr.shape != shape:
-        return None, f"it returned shape {arr.shape}; expected {shape}"
-    return arr, None
+        got = np.asarray(result)
+    except ValueError:  # ragged nested sequences
+        got = np.array(None)
+    if not np.issubdtype(got.dtype, np.number):
+        return f"expected a number or array, got {type(result).__name__}", ""
+    if got.shape != shape:
+        return f"it returned shape {got.shape}; expected {shape}", hint
+    if expected is not None and close(got, expected):
+        return None
+    for wrong, *advice in mistakes:
+        if wrong is None or (wrong(got) if callable(wrong) else close(got, wrong)):
+            return tuple(text(got) if callable(text) else text for text in advice)
+    return None if expected is None else ("the values differ from the expected", "")
+
+
+def _mistake(fn, args, *rest, kwargs=None, **options):
+    """:func:`_judge` of ``fn(*args, **kwargs)``; a failed call is a mistake too."""
+    with np.errstate(all="ignore"):  # overflow in the learner's code is judged below
+        result, error = _call(fn, *args, **(kwargs or {}))
+    return (error, "") if error else _judge(result, *rest, **options)
+
+
+def _verdict(name: str, outcomes, right: str) -> bool:
+    """Print the first mistake among ``outcomes`` (None: that case was right)."""
+    for outcome in outcomes:
+        if outcome is not None:
+            why, hint = outcome
+            print(f"Not yet: {name}: {why}")
+            if hint:
+                print(f"Hint: {hint}")
+            return False
+    print(f"Right: {name} is correct. {right}".rstrip())
+    return True
+
+
+# ---- notebook 00 -------------------------------------------------------------------
+def check_imbalance_ratio(answer, y) -> bool:
+    """Notebook 00: the imbalance ratio of labels ``y`` (largest / smallest class)."""
+    counts = np.bincount(np.asarray(y, dtype=np.int64))
+    expected = counts.max() / counts[counts > 0].min()
+    mistakes = [
+        (1 / expected, lambda got: f"{got:.4f} is the inverse",
+         "divide the largest count by the smallest"),
+        (None, lambda got: f"{got:.3g} is not it",
+         "np.bincount(y_imb) gives the size of every class"),
+    ]  # fmt: skip
+    near = partial(np.allclose, rtol=1e-3, atol=0)
+    outcome = (
+        ("no answer yet (answer is None)", "count each class with np.bincount(y_imb)")
+        if answer is None
+        else _judge(answer, expected, mistakes, close=near)
+    )
+    right = f"{expected:.1f}: the largest class is {expected:.0f}x the smallest."
+    return _verdict("the imbalance ratio", [outcome], right)
 
 
 # ---- notebook 01 -------------------------------------------------------------------
@@ -66,39 +120,33 @@ def check_cauchy_ppf(fn) -> bool:
     """
     from scipy import stats
 
-    name = "cauchy_ppf"
     q = np.array([0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99])
-    for loc, scale in [(0.0, 1.0), (3.0, 2.5)]:
-        result, error = _call(name, fn, q, loc=loc, scale=scale)
-        if error:
-            return _report(False, name, error)
-        got, error = _as_float_array(result, q.shape)
-        if error:
-            return _report(
-                False, name, error, "use numpy functions so that q can be an array"
-            )
+
+    def case(loc, scale):
         expected = stats.cauchy.ppf(q, loc=loc, scale=scale)
-        if np.allclose(got, expected, rtol=1e-6, atol=1e-9):
-            continue
-        standard = np.tan(np.pi * (q - 0.5))
-        if np.allclose(got, np.tan(np.pi * q) * scale + loc, rtol=1e-6, atol=1e-9):
-            why = "ppf(0.5) should be the median loc, but you return tan(π q)"
-            hint = "solve q = 1/2 + arctan(z)/π: z = tan(π (q - 1/2))"
-        elif np.allclose(got, standard, rtol=1e-6, atol=1e-9) and (loc, scale) != (
-            0.0,
-            1.0,
-        ):
-            why = f"with loc={loc}, scale={scale} you return the standard Cauchy"
-            hint = "shift and stretch: x = loc + scale * z"
-        else:
+
+        def first_wrong(got):
             bad = int(np.argmax(~np.isclose(got, expected, rtol=1e-6, atol=1e-9)))
-            why = (
+            return (
                 f"with loc={loc}, scale={scale}: ppf({q[bad]}) should be "
                 f"{expected[bad]:.6g}, you return {got[bad]:.6g}"
             )
-            hint = "invert F(x) = 1/2 + arctan((x - loc) / scale) / π step by step"
-        return _report(False, name, why, hint)
-    return _report(True, name, "It matches scipy.stats.cauchy.ppf.")
+
+        mistakes = [
+            (np.tan(np.pi * q) * scale + loc, "ppf(0.5) should be the median loc, but "
+             "you return tan(π q)", "solve q = 1/2 + arctan(z)/π: "
+             "z = tan(π (q - 1/2))"),
+            (np.tan(np.pi * (q - 0.5)), f"with loc={loc}, scale={scale} you return the "
+             "standard Cauchy", "shift and stretch: x = loc + scale * z"),
+            (None, first_wrong,
+             "invert F(x) = 1/2 + arctan((x - loc) / scale) / π step by step"),
+        ]  # fmt: skip
+        hint = "use numpy functions so that q can be an array"
+        kwargs = {"loc": loc, "scale": scale}
+        return _mistake(fn, (q,), expected, mistakes, kwargs=kwargs, hint=hint)
+
+    outcomes = (case(loc, scale) for loc, scale in [(0.0, 1.0), (3.0, 2.5)])
+    return _verdict("cauchy_ppf", outcomes, "It matches scipy.stats.cauchy.ppf.")
 
 
 def check_categorical_sampler(fn) -> bool:
@@ -111,70 +159,41 @@ def check_categorical_sampler(fn) -> bool:
     """
     from scipy import stats
 
-    name = "categorical_sampler"
-    p = np.array([0.1, 0.0, 0.6, 0.3])
-    n = 20_000
-    results = []
-    for _ in range(2):
-        result, error = _call(name, fn, p, n, np.random.default_rng(0))
-        if error:
-            return _report(False, name, error)
-        try:
-            labels = np.asarray(result)
-        except Exception:  # an object we cannot turn into an array
-            labels = np.array(None)
-        if labels.shape != (n,):
-            return _report(
-                False, name, f"it returned shape {labels.shape}; expected ({n},)"
-            )
-        if not np.issubdtype(labels.dtype, np.integer):
-            return _report(
-                False,
-                name,
-                f"labels must be integers, got dtype {labels.dtype}",
-                "np.searchsorted returns integer indices",
-            )
-        results.append(labels)
-    labels = results[0]
-    if labels.min() < 0 or labels.max() > p.size - 1:
-        off_by_one = labels.min() >= 1 and labels.max() == p.size
-        return _report(
-            False,
-            name,
-            f"labels must lie in 0..{p.size - 1}, got {labels.min()}..{labels.max()}",
-            "labels start at 0" if off_by_one else "",
-        )
-    if not np.array_equal(results[0], results[1]):
-        return _report(
-            False,
-            name,
-            "two calls with np.random.default_rng(0) gave different labels",
-            "draw the uniforms from the rng you are given: rng.random(n)",
-        )
-    counts = np.bincount(labels, minlength=p.size)
-    if counts[1] > 0:
-        return _report(
-            False,
-            name,
-            f"label 1 has probability 0 but was drawn {counts[1]} times",
-            "use searchsorted(cumsum(p), u, side='right') so ties skip empty classes",
-        )
-    nonzero = p > 0
-    test = stats.chisquare(counts[nonzero], n * p[nonzero])
-    if test.pvalue < 1e-4:
-        freq = ", ".join(f"{c / n:.3f}" for c in counts)
-        return _report(
-            False,
-            name,
+    p, n = np.array([0.1, 0.0, 0.6, 0.3]), 20_000
+
+    def chi_square(labels):
+        counts = np.bincount(labels, minlength=p.size)
+        return stats.chisquare(counts[p > 0], n * p[p > 0]).pvalue
+
+    def frequencies(labels):
+        freq = ", ".join(f"{c / n:.3f}" for c in np.bincount(labels, minlength=p.size))
+        return (
             f"frequencies [{freq}] do not match p = {p.tolist()} "
-            f"(chi-square p-value {test.pvalue:.2g})",
-            "label k is the first index with u < cumsum(p)[k]",
+            f"(chi-square p-value {chi_square(labels):.2g})"
         )
-    return _report(
-        True,
-        name,
-        f"Frequencies match p (chi-square p-value {test.pvalue:.2f}) and it uses rng.",
-    )
+
+    def again(labels):  # the same rng seed must give the same labels
+        return np.array_equal(labels, _call(fn, p, n, np.random.default_rng(0))[0])
+
+    mistakes = [
+        (lambda got: not np.issubdtype(got.dtype, np.integer), lambda got: f"labels "
+         f"must be integers, got dtype {got.dtype}", "np.searchsorted returns integer "
+         "indices"),
+        (lambda got: got.min() < 0 or got.max() >= p.size, lambda got: "labels must "
+         f"lie in 0..{p.size - 1}, got {got.min()}..{got.max()}", lambda got: "labels "
+         "start at 0" if got.min() == 1 and got.max() == p.size else ""),
+        (lambda got: not again(got), "two calls with np.random.default_rng(0) gave "
+         "different labels", "draw the uniforms from the rng you are given: "
+         "rng.random(n)"),
+        (lambda got: np.any(got == 1), lambda got: "label 1 has probability 0 but was "
+         f"drawn {np.sum(got == 1)} times", "use searchsorted(cumsum(p), u, "
+         "side='right') so ties skip empty classes"),
+        (lambda got: chi_square(got) < 1e-4, frequencies,
+         "label k is the first index with u < cumsum(p)[k]"),
+    ]  # fmt: skip
+    outcome = _mistake(fn, (p, n, np.random.default_rng(0)), None, mistakes, shape=(n,))
+    right = "Its frequencies match p (chi-square test) and it uses rng."
+    return _verdict("categorical_sampler", [outcome], right)
 
 
 # ---- notebook 02 -------------------------------------------------------------------
@@ -185,71 +204,43 @@ def check_mvn_sampler(fn) -> bool:
     ``rng`` and ``L = np.linalg.cholesky(cov)``. Checks the shape, determinism under
     the rng, and the sample mean and covariance against the true ones.
     """
-    name = "mvn_sampler"
     mean = np.array([1.0, -2.0, 0.5])
     cov = np.array([[2.0, 1.2, 0.4], [1.2, 1.5, -0.6], [0.4, -0.6, 1.0]])
-    n = 40_000
-    draws = []
-    for _ in range(2):
-        result, error = _call(name, fn, mean, cov, n, np.random.default_rng(1))
-        if error:
-            return _report(False, name, error)
-        got, error = _as_float_array(result, (n, mean.size))
-        if error:
-            return _report(
-                False, name, error, "return one row per sample: shape (n, d)"
-            )
-        draws.append(got)
-    samples = draws[0]
-    if not np.array_equal(draws[0], draws[1]):
-        return _report(
-            False,
-            name,
-            "two calls with np.random.default_rng(1) gave different samples",
-            "draw Z from the rng you are given: rng.standard_normal((n, d))",
-        )
-    # Sampling error of the estimates is ~ 1/sqrt(n) = 0.005 relative; allow 6x that.
-    mean_error = np.max(np.abs(samples.mean(axis=0) - mean))
-    if mean_error > 0.05:
-        return _report(
-            False,
-            name,
-            f"the sample mean {np.round(samples.mean(axis=0), 3).tolist()} is far "
-            f"from mean {mean.tolist()}",
-            "add the mean after transforming Z",
-        )
-    sample_cov = np.cov(samples, rowvar=False)
-    chol = np.linalg.cholesky(cov)
-    tolerance = 0.06
+    n, chol = 40_000, np.linalg.cholesky(cov)
 
-    def close(matrix):
-        return np.linalg.norm(sample_cov - matrix) <= tolerance * np.linalg.norm(cov)
+    def again(x):  # the same rng seed must give the same samples
+        return np.array_equal(x, _call(fn, mean, cov, n, np.random.default_rng(1))[0])
 
-    if close(cov):
-        return _report(True, name, "Its mean and covariance match N(mean, cov).")
-    if close(chol.T @ chol):
-        why, hint = (
-            "the sample covariance is Lᵀ L, not L Lᵀ = cov",
-            "with one sample per row, use Z @ L.T (not Z @ L)",
-        )
-    elif close(np.diag(np.diag(cov))):
-        why, hint = (
-            "the variances are right but the correlations are missing",
-            "scaling each coordinate by its standard deviation ignores the "
-            "off-diagonal terms; multiply by the Cholesky factor instead",
-        )
-    elif close(cov @ cov):
-        why, hint = (
-            "the sample covariance is cov², not cov",
-            "multiply by the Cholesky factor L of cov, not by cov itself",
-        )
-    else:
-        why, hint = (
-            "the sample covariance is "
-            f"{np.round(sample_cov, 2).tolist()}, expected {cov.tolist()}",
-            "x = mean + Z @ np.linalg.cholesky(cov).T",
-        )
-    return _report(False, name, why, hint)
+    def near(x, target):  # sampling error ~ 1/sqrt(n) = 0.005 relative; allow 6x that
+        error = np.cov(x, rowvar=False) - target
+        return np.linalg.norm(error) <= 0.06 * np.linalg.norm(cov)
+
+    mistakes = [
+        (lambda x: not again(x), "two calls with np.random.default_rng(1) gave "
+         "different samples", "draw Z from the rng you are given: "
+         "rng.standard_normal((n, d))"),
+        (lambda x: np.max(np.abs(x.mean(axis=0) - mean)) > 0.05, lambda x: "the sample "
+         f"mean {np.round(x.mean(axis=0), 3).tolist()} is far from mean "
+         f"{mean.tolist()}", "add the mean after transforming Z"),
+        (lambda x: near(x, chol.T @ chol), "the sample covariance is Lᵀ L, not L Lᵀ = "
+         "cov", "with one sample per row, use Z @ L.T (not Z @ L)"),
+        (lambda x: near(x, np.diag(np.diag(cov))), "the variances are right but the "
+         "correlations are missing", "scaling each coordinate by its standard "
+         "deviation ignores the off-diagonal terms; multiply by the Cholesky factor "
+         "instead"),
+        (lambda x: near(x, cov @ cov), "the sample covariance is cov², not cov",
+         "multiply by the Cholesky factor L of cov, not by cov itself"),
+        (lambda x: not near(x, cov), lambda x: "the sample covariance is "
+         f"{np.round(np.cov(x, rowvar=False), 2).tolist()}, expected {cov.tolist()}",
+         "x = mean + Z @ np.linalg.cholesky(cov).T"),
+    ]  # fmt: skip
+    args, hint = (
+        (mean, cov, n, np.random.default_rng(1)),
+        "return one row per sample: shape (n, d)",
+    )
+    outcome = _mistake(fn, args, None, mistakes, shape=(n, mean.size), hint=hint)
+    right = "Its mean and covariance match N(mean, cov)."
+    return _verdict("mvn_sampler", [outcome], right)
 
 
 def check_class_posterior(fn) -> bool:
@@ -260,92 +251,32 @@ def check_class_posterior(fn) -> bool:
     images, so exponentiating before normalizing underflows: the log-sum-exp trick
     is needed.
     """
-    name = "class_posterior"
+    from scipy.special import softmax
+
     log_likelihood = np.array(
         [[-1500.0, -1502.0, -1510.0], [-3000.0, -2990.0, -2995.0], [900.0, 905.0, 0.0]]
     )
     log_prior = np.log([0.5, 0.3, 0.2])
-    joint = log_likelihood + log_prior
-    expected = np.exp(joint - joint.max(axis=1, keepdims=True))
-    expected /= expected.sum(axis=1, keepdims=True)
-    with np.errstate(all="ignore"):
-        result, error = _call(name, fn, log_likelihood, log_prior)
-    if error:
-        return _report(False, name, error)
-    got, error = _as_float_array(result, log_likelihood.shape)
-    if error:
-        return _report(False, name, error, "one row per sample, one column per class")
-    if not np.all(np.isfinite(got)):
-        return _report(
-            False,
-            name,
-            "it returned NaN or inf: exp(-1500) underflows to 0 (and exp(900) "
-            "overflows), so the normalization divides 0 by 0",
-            "subtract each row's maximum of log_likelihood + log_prior before "
-            "exponentiating (the log-sum-exp trick)",
-        )
-    if np.allclose(got, expected, rtol=1e-6, atol=1e-12):
-        return _report(True, name, "Stable, normalized and it uses the prior.")
-    no_prior = np.exp(log_likelihood - log_likelihood.max(axis=1, keepdims=True))
-    no_prior /= no_prior.sum(axis=1, keepdims=True)
-    if np.allclose(got, no_prior, rtol=1e-6, atol=1e-12):
-        return _report(
-            False, name, "the prior is ignored", "add log_prior to every row first"
-        )
-    if not np.allclose(got.sum(axis=1), 1.0):
-        return _report(
-            False,
-            name,
-            f"rows sum to {np.round(got.sum(axis=1), 4).tolist()}, not 1",
-            "divide by the row sum (or subtract logsumexp in log space)",
-        )
-    return _report(
-        False,
-        name,
-        f"first row is {np.round(got[0], 4).tolist()}, "
-        f"expected {np.round(expected[0], 4).tolist()}",
-        "posterior ∝ exp(log_likelihood + log_prior), normalized per row",
-    )
-
-
-# ---- notebook 00 -------------------------------------------------------------------
-def check_imbalance_ratio(answer, y) -> bool:
-    """Notebook 00: the imbalance ratio of labels ``y`` (largest / smallest class)."""
-    counts = np.bincount(np.asarray(y, dtype=np.int64))
-    counts = counts[counts > 0]
-    expected = counts.max() / counts.min()
-    name = "the imbalance ratio"
-    if answer is None:
-        return _report(
-            False,
-            name,
-            "no answer yet (answer is None)",
-            "count each class with np.bincount(y_imb)",
-        )
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return _report(False, name, f"expected a number, got {type(answer).__name__}")
-    if np.isclose(value, expected, rtol=1e-3):
-        return _report(
-            True, name, f"{value:.1f}: the largest class is {value:.0f}x the smallest."
-        )
-    if np.isclose(value, 1 / expected, rtol=1e-3):
-        return _report(
-            False,
-            name,
-            f"{value:.4f} is the inverse",
-            "divide the largest count by the smallest",
-        )
-    return _report(
-        False,
-        name,
-        f"{value:.3g} is not it",
-        "np.bincount(y_imb) gives the size of every class",
-    )
-
-
-# Every public check, found by name, so that adding one needs no second edit.
+    expected = softmax(log_likelihood + log_prior, axis=1)
+    mistakes = [
+        (lambda got: not np.all(np.isfinite(got)), "it returned NaN or inf: "
+         "exp(-1500) underflows to 0 (and exp(900) overflows), so the normalization "
+         "divides 0 by 0", "subtract each row's maximum of log_likelihood + log_prior "
+         "before exponentiating (the log-sum-exp trick)"),
+        (softmax(log_likelihood, axis=1), "the prior is ignored",
+         "add log_prior to every row first"),
+        (lambda got: not np.allclose(got.sum(axis=1), 1.0), lambda got: "rows sum to "
+         f"{np.round(got.sum(axis=1), 4).tolist()}, not 1",
+         "divide by the row sum (or subtract logsumexp in log space)"),
+        (None, lambda got: f"first row is {np.round(got[0], 4).tolist()}, expected "
+         f"{np.round(expected[0], 4).tolist()}",
+         "posterior ∝ exp(log_likelihood + log_prior), normalized per row"),
+    ]  # fmt: skip
+    args, hint = (log_likelihood, log_prior), "one row per sample, one column per class"
+    close = partial(np.allclose, rtol=1e-6, atol=1e-12)
+    outcome = _mistake(fn, args, expected, mistakes, hint=hint, close=close)
+    right = "Stable, normalized and it uses the prior."
+    return _verdict("class_posterior", [outcome], right)
 
 
 # ---- notebook 03 -------------------------------------------------------------------
@@ -354,43 +285,31 @@ def check_free_energy(fn) -> bool:
 
     ``F(v) = -v @ b - sum_j log(1 + exp(v @ W[:, j] + c_j))``, shape (n_samples,).
     """
-    name = "my_free_energy"
     rng = np.random.default_rng(3)
     V = (rng.uniform(size=(6, 5)) < 0.5).astype(np.float64)
     W, b, c = rng.normal(size=(5, 4)), rng.normal(size=5), rng.normal(size=4)
-    # large pre-activations: log(1 + exp(x)) must not overflow
-    W_big = W * 400.0
-    expected = -V @ b - np.logaddexp(0.0, V @ W + c).sum(axis=1)
-    expected_big = -V @ b - np.logaddexp(0.0, V @ W_big + c).sum(axis=1)
-    result, error = _call(name, fn, V, W, b, c)
-    if error:
-        return _report(False, name, error)
-    arr, error = _as_float_array(result, (6,))
-    if error:
-        return _report(False, name, error, "return one free energy per row of V")
-    if np.allclose(arr, -expected):
-        return _report(
-            False, name, "the sign is flipped", "F(v) = -v.b - sum log(1 + exp(...))"
-        )
-    if np.allclose(arr, expected + V @ b) or np.allclose(arr, expected - V @ b):
-        return _report(False, name, "the visible-bias term is wrong or missing")
-    if not np.allclose(arr, expected, rtol=1e-6, atol=1e-8):
-        return _report(
-            False,
-            name,
-            "the values differ from the free energy",
-            "sum softplus(V @ W + c) over the hidden units",
-        )
-    big, _ = _call(name, fn, V, W_big, b, c)
-    big, error = _as_float_array(big, (6,)) if big is not None else (None, "failed")
-    if error or not np.all(np.isfinite(big)) or not np.allclose(big, expected_big):
-        return _report(
-            False,
-            name,
-            "it overflows for large pre-activations",
-            "use np.logaddexp(0, x) for log(1 + exp(x))",
-        )
-    return _report(True, name, "it matches the reference, stably.")
+
+    def free_energy(W):
+        return -V @ b - np.logaddexp(0.0, V @ W + c).sum(axis=1)
+
+    expected = free_energy(W)
+    mistakes = [
+        (-expected, "the sign is flipped", "F(v) = -v.b - sum log(1 + exp(...))"),
+        (expected + V @ b, "the visible-bias term is wrong or missing", ""),
+        (expected - V @ b, "the visible-bias term is wrong or missing", ""),
+        (None, "the values differ from the free energy",
+         "sum softplus(V @ W + c) over the hidden units"),
+    ]  # fmt: skip
+    overflows = [
+        (None, "it overflows for large pre-activations",
+         "use np.logaddexp(0, x) for log(1 + exp(x))"),
+    ]  # fmt: skip
+    hint = "return one free energy per row of V"
+    outcomes = (  # then large pre-activations: log(1 + exp(x)) must not overflow
+        _mistake(fn, (V, W, b, c), expected, mistakes, hint=hint),
+        _mistake(fn, (V, 400 * W, b, c), free_energy(400 * W), overflows, hint=hint),
+    )
+    return _verdict("my_free_energy", outcomes, "it matches the reference, stably.")
 
 
 def check_cd_gradient(fn) -> bool:
@@ -399,7 +318,6 @@ def check_cd_gradient(fn) -> bool:
     ``tf.GradientTape`` on the free energy."""
     import tensorflow as tf
 
-    name = "my_cd_gradient"
     rng = np.random.default_rng(5)
     v0, vk = rng.random((8, 6)), (rng.random((8, 6)) < 0.5).astype(np.float64)
     params = [rng.normal(size=(6, 4)), rng.normal(size=6), rng.normal(size=4)]
@@ -413,55 +331,41 @@ def check_cd_gradient(fn) -> bool:
             free_energy(tf.stop_gradient(vk), *variables)
         )
     expected = [g.numpy() for g in tape.gradient(loss, variables)]
-    result, error = _call(name, fn, v0, vk, *params)
-    if error:
-        return _report(False, name, error)
-    if not isinstance(result, (tuple, list)) or len(result) != 3:
-        return _report(False, name, "return a tuple (dW, db, dc)")
-    for got, want, label in zip(result, expected, ("dW", "db", "dc"), strict=True):
-        arr, error = _as_float_array(got, want.shape)
-        if error:
-            return _report(False, name, f"{label}: {error}")
-        if np.allclose(arr, -want, atol=1e-8):
-            return _report(
-                False, name, f"{label} has the wrong sign", "F(v) has minus signs"
-            )
-        if np.allclose(arr, want * len(v0), atol=1e-8):
-            return _report(False, name, f"{label} is a sum, not a mean over rows")
-        if not np.allclose(arr, want, rtol=1e-6, atol=1e-9):
-            return _report(
-                False,
-                name,
-                f"{label} differs from tape.gradient of the free-energy difference",
-                "dF/dW = -v^T sigmoid(v W + c) per row; average over the batch",
-            )
-    return _report(True, name, "it equals tape.gradient of mean F(v0) - mean F(vk).")
+
+    def outcomes():
+        result, error = _call(fn, v0, vk, *params)
+        if error or not isinstance(result, (tuple, list)) or len(result) != 3:
+            yield error or "return a tuple (dW, db, dc)", ""
+            return
+        for got, want, name in zip(result, expected, ("dW", "db", "dc"), strict=True):
+            mistakes = [
+                (-want, "it has the wrong sign", "F(v) has minus signs"),
+                (want * len(v0), "it is a sum, not a mean over rows", ""),
+                (None, "it differs from tape.gradient of the free-energy difference",
+                 "dF/dW = -v^T sigmoid(v W + c) per row; average over the batch"),
+            ]  # fmt: skip
+            outcome = _judge(got, want, mistakes)
+            yield outcome and (f"{name}: {outcome[0]}", outcome[1])
+
+    right = "it equals tape.gradient of mean F(v0) - mean F(vk)."
+    return _verdict("my_cd_gradient", outcomes(), right)
 
 
 # ---- notebook 04 -------------------------------------------------------------------
 def check_kl_divergence(fn) -> bool:
     """Notebook 04: ``fn(mean, log_var)`` -> KL(N(mean, diag exp(log_var)) || N(0, I))
     per row, in nats, shape (n_samples,)."""
-    name = "my_kl"
     rng = np.random.default_rng(4)
     mean, log_var = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
     expected = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1.0 - log_var, axis=1)
-    result, error = _call(name, fn, mean, log_var)
-    if error:
-        return _report(False, name, error)
-    arr, error = _as_float_array(result, (5,))
-    if error:
-        return _report(False, name, error, "sum over the latent axis (axis=-1)")
-    if np.allclose(arr, 2 * expected):
-        return _report(False, name, "it is twice the KL", "keep the factor 1/2")
-    if not np.allclose(arr, expected, rtol=1e-6):
-        return _report(
-            False,
-            name,
-            "the values differ from the closed form",
-            "KL = 1/2 sum(exp(log_var) + mean**2 - 1 - log_var)",
-        )
-    return _report(True, name, "it matches the closed form.")
+    mistakes = [
+        (2 * expected, "it is twice the KL", "keep the factor 1/2"),
+        (None, "the values differ from the closed form",
+         "KL = 1/2 sum(exp(log_var) + mean**2 - 1 - log_var)"),
+    ]  # fmt: skip
+    hint = "sum over the latent axis (axis=-1)"
+    outcome = _mistake(fn, (mean, log_var), expected, mistakes, hint=hint)
+    return _verdict("my_kl", [outcome], "it matches the closed form.")
 
 
 def check_smoothed_memorization(fn) -> bool:
@@ -473,9 +377,7 @@ def check_smoothed_memorization(fn) -> bool:
     """
     from .metrics import memorization_ratio
 
-    name = "smoothed_memorization"
-    rng = np.random.default_rng(5)
-    train = rng.uniform(size=(40, 16))
+    train = np.random.default_rng(5).uniform(size=(40, 16))
 
     class StandIn:  # sample() and reconstruct() like a fitted cl.vae.VAE
         def sample(self, n, y=None, seed=None):
@@ -485,30 +387,17 @@ def check_smoothed_memorization(fn) -> bool:
             return 0.5 + 0.2 * (np.asarray(X) - 0.5)
 
     model = StandIn()
-    expected = memorization_ratio(model.sample(30, seed=1), model.reconstruct(train))
-    result, error = _call(name, fn, model, train, 30, 1)
-    if error:
-        return _report(False, name, error)
-    try:
-        value = float(result)
-    except (TypeError, ValueError):
-        return _report(False, name, f"expected a number, got {type(result).__name__}")
-    if np.isclose(value, expected, rtol=1e-9):
-        return _report(True, name, "samples and references are both smoothed.")
-    if np.isclose(value, memorization_ratio(model.sample(30, seed=1), train)):
-        return _report(
-            False,
-            name,
-            "you compare smoothed samples with the raw training images",
-            "use vae.reconstruct(train) as the reference set",
-        )
-    return _report(
-        False,
-        name,
-        f"{value:.4g}, expected {expected:.4g}",
-        "cl.metrics.memorization_ratio(vae.sample(n, seed=seed), "
-        "vae.reconstruct(train))",
-    )
+    samples = model.sample(30, seed=1)
+    expected = memorization_ratio(samples, model.reconstruct(train))
+    mistakes = [
+        (memorization_ratio(samples, train), "you compare smoothed samples with the "
+         "raw training images", "use vae.reconstruct(train) as the reference set"),
+        (None, lambda got: f"{got:.4g}, expected {expected:.4g}", "cl.metrics."
+         "memorization_ratio(vae.sample(n, seed=seed), vae.reconstruct(train))"),
+    ]  # fmt: skip
+    outcome = _mistake(fn, (model, train, 30, 1), expected, mistakes)
+    right = "samples and references are both smoothed."
+    return _verdict("smoothed_memorization", [outcome], right)
 
 
 def check_iwae_bound(fn) -> bool:
@@ -519,38 +408,20 @@ def check_iwae_bound(fn) -> bool:
     """
     from scipy.special import logsumexp
 
-    name = "iwae_bound"
-    rng = np.random.default_rng(6)
-    log_w = rng.normal(-1000.0, 3.0, size=(50, 4))  # as for real images
+    log_w = np.random.default_rng(6).normal(-1000.0, 3.0, size=(50, 4))  # as for images
     expected = logsumexp(log_w, axis=0) - np.log(50)
-    with np.errstate(all="ignore"):
-        result, error = _call(name, fn, log_w)
-    if error:
-        return _report(False, name, error)
-    arr, error = _as_float_array(result, (4,))
-    if error:
-        return _report(False, name, error, "one bound per column (image) of log_w")
-    if np.allclose(arr, log_w.mean(axis=0)):
-        return _report(
-            False,
-            name,
-            "that is the ELBO (the mean of log w), not the importance-weighted bound",
-            "average the weights w = exp(log w), then take the log",
-        )
-    if np.allclose(arr, expected + np.log(50)):
-        return _report(False, name, "it is off by log K", "divide the sum by K")
-    if not np.all(np.isfinite(arr)):
-        return _report(
-            False,
-            name,
-            "exp(-1000) underflows to 0, so the log gives -inf",
-            "use scipy.special.logsumexp(log_w, axis=0) - log(K)",
-        )
-    if not np.allclose(arr, expected, rtol=1e-9):
-        return _report(False, name, "the values differ from log mean exp(log_w)")
-    if np.all(arr >= log_w.mean(axis=0)):
-        return _report(True, name, "it is stable and never below the ELBO.")
-    return _report(False, name, "it falls below the ELBO somewhere")
+    mistakes = [
+        (log_w.mean(axis=0), "that is the ELBO (the mean of log w), not the "
+         "importance-weighted bound", "average the weights w = exp(log w), then take "
+         "the log"),
+        (expected + np.log(50), "it is off by log K", "divide the sum by K"),
+        (lambda got: not np.all(np.isfinite(got)), "exp(-1000) underflows to 0, so the "
+         "log gives -inf", "use scipy.special.logsumexp(log_w, axis=0) - log(K)"),
+        (None, "the values differ from log mean exp(log_w)", ""),
+    ]  # fmt: skip
+    hint = "one bound per column (image) of log_w"
+    outcome = _mistake(fn, (log_w,), expected, mistakes, hint=hint)
+    return _verdict("iwae_bound", [outcome], "it is stable and never below the ELBO.")
 
 
 def check_label_worth(fn) -> bool:
@@ -559,27 +430,21 @@ def check_label_worth(fn) -> bool:
 
     Bayes' rule: ``log p(x | y) - log p(x) = log p(y | x) - log p(y) <= -log p(y)``.
     """
-    name = "label_worth"
-    cases = [np.full(10, 0.1), np.array([0.5, 0.25, 0.125, 0.125])]
-    for prior in cases:
-        result, error = _call(name, fn, prior)
-        if error:
-            return _report(False, name, error)
-        arr, error = _as_float_array(result, prior.shape)
-        if error:
-            return _report(False, name, error, "one value per class")
-        if np.allclose(arr, -np.log2(prior)):
-            return _report(False, name, "that is in bits", "use the natural log")
-        if np.allclose(arr, np.log(prior)):
-            return _report(False, name, "the sign is flipped: log p(y) < 0")
-        if not np.allclose(arr, -np.log(prior)):
-            return _report(
-                False,
-                name,
-                f"for prior {prior.tolist()} you return {np.round(arr, 3).tolist()}",
-                "p(y | x) <= 1 bounds log p(y | x) - log p(y)",
-            )
-    return _report(True, name, "log 10 = 2.30 nats for ten equally likely classes.")
+
+    def case(prior):
+        mistakes = [
+            (-np.log2(prior), "that is in bits", "use the natural log"),
+            (np.log(prior), "the sign is flipped: log p(y) < 0", ""),
+            (None, lambda got: f"for prior {prior.tolist()} you return "
+             f"{np.round(got, 3).tolist()}", "p(y | x) <= 1 bounds log p(y | x) - "
+             "log p(y)"),
+        ]  # fmt: skip
+        hint = "one value per class"
+        return _mistake(fn, (prior,), -np.log(prior), mistakes, hint=hint)
+
+    priors = [np.full(10, 0.1), np.array([0.5, 0.25, 0.125, 0.125])]
+    right = "log 10 = 2.30 nats for ten equally likely classes."
+    return _verdict("label_worth", (case(prior) for prior in priors), right)
 
 
 __all__ = sorted(name for name in dict(globals()) if name.startswith("check_"))

@@ -62,12 +62,6 @@ def format_mean_std(values: Sequence[float], *, digits: int = 3) -> str:
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def _format_cell(value, digits: int) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
 def results_table(
     rows: Sequence[Mapping], *, title: str | None = None, digits=3
 ) -> str:
@@ -75,8 +69,10 @@ def results_table(
     if not rows:
         raise ValueError("rows must hold at least one result")
     columns = list(rows[0].keys())
+    cells = [[row.get(col, "") for col in columns] for row in rows]
     cells = [
-        [_format_cell(row.get(col, ""), digits) for col in columns] for row in rows
+        [f"{v:.{digits}f}" if isinstance(v, float | np.floating) else str(v) for v in r]
+        for r in cells
     ]
     widths = [
         max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)
@@ -147,8 +143,6 @@ def imbalance_experiment(
     ratio: float,
     generators: Mapping[str, Callable[[int], BaseGenerator]] | None = None,
     seeds: Sequence[int] = (0, 1, 2),
-    classifier: str = "logreg",
-    n_synthetic: int | None = None,
     verbose: bool = True,
 ) -> list[dict]:
     """Train a classifier on imbalanced data, with and without synthetic minority rows.
@@ -161,8 +155,9 @@ def imbalance_experiment(
     - ``"imbalanced"``: the cut training set, no augmentation,
     - one entry per generator: the cut set plus synthetic minority rows from a
       generator fitted on the remaining minority rows only, enough to restore the
-      class to the mean size of the others (or ``n_synthetic`` rows).
+      class to the mean size of the others.
 
+    The classifier is :func:`course_lib.classifiers.make_classifier`'s ``"logreg"``.
     Every model is scored on the same untouched test split (stratified: each class
     keeps its natural share, none is cut; not balanced).
 
@@ -205,7 +200,7 @@ def imbalance_experiment(
         )
         n_min = int(np.sum(y_imb == minority))
         others = [np.sum(y_imb == c) for c in np.unique(y_imb) if c != minority]
-        n_new = n_synthetic if n_synthetic is not None else int(np.mean(others)) - n_min
+        n_new = int(np.mean(others)) - n_min
         training_sets = {
             "balanced (reference)": (X_train, y_train, 0),
             "imbalanced": (X_imb, y_imb, 0),
@@ -223,7 +218,7 @@ def imbalance_experiment(
                 )
             training_sets[name] = (X_aug, y_aug, n_new)
         for name, (X_fit, y_fit, n_added) in training_sets.items():
-            model = make_classifier(classifier, seed=seed)
+            model = make_classifier("logreg", seed=seed)
             model.fit(X_fit, y_fit)
             result = scores(y_test, model.predict(X_test), minority=minority)
             per_method[name].append(result)
@@ -265,23 +260,21 @@ def _top_up(contender, X, y, minority, n_new, seed):
 
 def format_results(rows: Sequence[Mapping], *, title: str | None = None) -> str:
     """The experiment's rows as a table of ``mean ± std`` cells, ready to print."""
+    labels = {
+        "minority_recall": "minority recall",
+        "balanced_accuracy": "balanced acc.",
+    }
+    labels["macro_f1"] = "macro-F1"
+    memorized = any("memorization" in row for row in rows)
     table = []
     for row in rows:
-        cells = {
-            "method": row["method"],
-            "real minority": row["n_minority_train"],
-            "synthetic": row["n_synthetic"],
-        }
-        for metric, label in (
-            ("minority_recall", "minority recall"),
-            ("balanced_accuracy", "balanced acc."),
-            ("macro_f1", "macro-F1"),
-        ):
-            cells[label] = f"{row[metric]:.3f} ± {row[f'{metric}_std']:.3f}"
-        if any("memorization" in r for r in rows):
-            cells["memorization"] = (
-                f"{row['memorization']:.2f}" if "memorization" in row else ""
-            )
+        cells = {"method": row["method"], "real minority": row["n_minority_train"]}
+        cells["synthetic"] = row["n_synthetic"]
+        for key, label in labels.items():
+            cells[label] = f"{row[key]:.3f} ± {row[f'{key}_std']:.3f}"
+        if memorized:
+            value = row.get("memorization")
+            cells["memorization"] = "" if value is None else f"{value:.2f}"
         table.append(cells)
     return results_table(table, title=title)
 
@@ -291,15 +284,11 @@ def rare_class_question(
     *,
     minority: int = 8,
     ratio: float = 0.01,
-    n_train: int | None = None,
-    seeds: Sequence[int] | None = None,
-    classifier: str = "logreg",
-    verbose: bool = False,
 ) -> list[dict]:
     """The course's question, asked the same way in every generator notebook.
 
-    The task of notebook 00: the shipped MNIST training split (scaled to [0, 1];
-    all 8,000 rows when ``n_train`` is None, else a stratified subset), digit
+    The task of notebook 00: the shipped MNIST training split (all 8,000 rows,
+    scaled to [0, 1]), digit
     ``minority`` cut to ``ratio`` of the other classes' size (8 of its 779 images at
     1 %), scored on the untouched test split. The rows compare no augmentation and
     random oversampling with each of ``generators`` (name -> ``seed -> unfitted
@@ -313,26 +302,22 @@ def rare_class_question(
 
     from . import config, data
 
-    if seeds is None:
-        seeds = config.pick(smoke=(0,), standard=(0, 1, 2))
     X_train, y_train = data.load("mnist", "train")
-    X_train, y_train = data.subsample(data.to_unit(X_train), y_train, n_train)
     X_test, y_test = data.load("mnist", "test")
     contenders = {
         "random oversampling": lambda seed: RandomOverSampler(random_state=seed)
     }
     contenders.update(generators)
     return imbalance_experiment(
-        X_train,
+        data.to_unit(X_train),
         y_train,
         data.to_unit(X_test),
         y_test,
         minority=minority,
         ratio=ratio,
         generators=contenders,
-        seeds=seeds,
-        classifier=classifier,
-        verbose=verbose,
+        seeds=config.pick(smoke=(0,), standard=(0, 1, 2)),
+        verbose=False,
     )
 
 
@@ -394,14 +379,13 @@ def tstr_recall(X_imb, y_imb, fake, X_test, y_test, *, minority: int, seed: int)
     """
     X_test = check_array(X_test, name="X_test", dtype=np.float32)
     others = np.asarray(y_imb) != minority
-    flat = [
+    rows = [
         np.reshape(X_imb, (len(others), -1))[others],
         np.reshape(fake, (len(fake), -1)),
     ]
-    X_fit = np.concatenate(flat)
     return train_synthetic_test_real(
-        X_fit.reshape(-1, *X_test.shape[1:]),
-        np.concatenate([np.asarray(y_imb)[others], np.full(len(fake), minority)]),
+        np.concatenate(rows).reshape(-1, *X_test.shape[1:]),
+        np.r_[np.asarray(y_imb)[others], np.full(len(fake), minority)],
         X_test,
         y_test,
         minority=minority,
@@ -442,7 +426,7 @@ def resample_and_score(
     if X_imb.ndim != 2:
         raise ValueError(f"X_imb must hold flat rows (n, d), got shape {X_imb.shape}")
     classifiers = {"logreg": {}} if classifiers is None else dict(classifiers)
-    real = X_imb[y_imb == minority]
+    real, task = X_imb[y_imb == minority], {"minority": minority, "seed": seed}
     runs = []
     for name, sampler in samplers.items():
         X_res, y_res = (
@@ -452,20 +436,9 @@ def resample_and_score(
         fake = X_res[len(X_imb) :]
         run = dict(contender=name, seed=seed, real=real, fake=fake)
         for kind, params in classifiers.items():
-            run |= utility(
-                X_res,
-                y_res,
-                X_test,
-                y_test,
-                kind=kind,
-                minority=minority,
-                seed=seed,
-                **params,
-            )
+            run |= utility(X_res, y_res, X_test, y_test, kind=kind, **task, **params)
         if len(fake):
-            run["TSTR"] = tstr_recall(
-                X_imb, y_imb, fake, X_test, y_test, minority=minority, seed=seed
-            )
+            run["TSTR"] = tstr_recall(X_imb, y_imb, fake, X_test, y_test, **task)
             run["memorization"] = memorization_ratio(fake, real)
         runs.append(run)
     return runs

@@ -260,14 +260,6 @@ def kernel_inception_distance(real_features, fake_features) -> float:
     return float(within(real) + within(fake) - 2.0 * kernel(real, fake).mean())
 
 
-def _check_k(k, n: int, name: str) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}")
-    if k >= n:
-        raise ValueError(f"k={k} needs more than k rows in {name}; it has {n}")
-    return int(k)
-
-
 def _knn_radii(X, k: int):
     """Distance from each row of ``X`` to its k-th nearest *other* row."""
     # column 0 of the sorted distances is the row itself (or a duplicate, also 0)
@@ -294,7 +286,10 @@ def precision_recall(real_features, fake_features, *, k: int = 3) -> dict:
     dict with ``precision`` and ``recall``, both in [0, 1]
     """
     real, fake = _feature_pair(real_features, fake_features)
-    k = _check_k(k, min(real.shape[0], fake.shape[0]), "real and fake")
+    n = min(len(real), len(fake))
+    k = check_param(
+        k, f"k (needs k + 1 <= {n} rows)", Integral, min_val=1, max_val=n - 1
+    )
     distances = cdist(real, fake)  # (n_real, n_fake)
     inside_real = distances <= _knn_radii(real, k)[:, None]
     inside_fake = distances <= _knn_radii(fake, k)[None, :]
@@ -325,7 +320,10 @@ def density_coverage(real_features, fake_features, *, k: int = 5) -> dict:
     dict with ``density`` (>= 0) and ``coverage`` (in [0, 1])
     """
     real, fake = _feature_pair(real_features, fake_features, min_samples=1)
-    k = _check_k(k, real.shape[0], "real")
+    n = len(real)
+    k = check_param(
+        k, f"k (needs k + 1 <= {n} rows)", Integral, min_val=1, max_val=n - 1
+    )
     inside = cdist(real, fake) <= _knn_radii(real, k)[:, None]
     return {
         "density": float(inside.sum() / (k * fake.shape[0])),
@@ -334,9 +332,10 @@ def density_coverage(real_features, fake_features, *, k: int = 5) -> dict:
 
 
 def train_synthetic_test_real(
-    X_train, y_train, X_test, y_test, *, minority: int, classifier="logreg", seed=0
+    X_train, y_train, X_test, y_test, *, minority: int, seed=0
 ) -> dict:
-    """TSTR: train a classifier on a training set holding synthetic rows, test on real.
+    """TSTR: train logistic regression on a training set holding synthetic rows, test
+    on real ones (``course_lib.classifiers.make_classifier("logreg", seed=seed)``).
 
     For a rare class the usual form is: the real rows of the other classes plus only
     *synthetic* rows of the minority class (no real minority row), so the minority
@@ -347,9 +346,7 @@ def train_synthetic_test_real(
     X_train, y_train : the training set (with the synthetic rows)
     X_test, y_test : real held-out rows
     minority : the class whose recall is reported
-    classifier : ``"logreg"`` / ``"cnn"`` (see :func:`course_lib.classifiers.
-        make_classifier`) or an unfitted estimator with ``fit`` and ``predict``
-    seed : seed of the classifier when it is made here
+    seed : seed of the classifier
 
     Returns
     -------
@@ -369,11 +366,7 @@ def train_synthetic_test_real(
         )
     if minority not in set(y_train.tolist()):
         raise ValueError(f"class {minority} has no (synthetic) row in y_train")
-    if isinstance(classifier, str):
-        classifier = make_classifier(classifier, seed=seed)
-    elif not (hasattr(classifier, "fit") and hasattr(classifier, "predict")):
-        raise ValueError("classifier must be a name or have fit() and predict()")
-    classifier.fit(X_train, y_train)
+    classifier = make_classifier("logreg", seed=seed).fit(X_train, y_train)
     return scores(y_test, classifier.predict(X_test), minority=minority)
 
 

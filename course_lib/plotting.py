@@ -73,7 +73,6 @@ def image_grid(
     ncols: int = 10,
     titles: Sequence[str] | None = None,
     image_shape: tuple[int, ...] | None = None,
-    cmap: str = "gray",
     suptitle: str | None = None,
     scale: float = 1.0,
 ):
@@ -121,7 +120,9 @@ def image_grid(
             ax.spines[:].set_visible(False)
             if c < len(batch):
                 # "nearest": each pixel of a small image is a crisp square, not a blur
-                ax.imshow(batch[c], cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+                ax.imshow(
+                    batch[c], cmap="gray", vmin=0, vmax=1, interpolation="nearest"
+                )
                 if titles is not None:
                     ax.set_title(_wrap(titles[r * ncols + c], scale), fontsize=8)
         if labelled:
@@ -138,15 +139,13 @@ def loss_curves(
     history: Mapping[str, Sequence[float]],
     *,
     title: str | None = None,
-    xlabel: str = "epoch",
-    ylabel: str = "loss",
     ax=None,
 ):
     """Plot one curve per named loss term.
 
     ``history`` maps a name to per-epoch values, e.g.
-    ``{"reconstruction": [...], "kl": [...]}``. Give the unit in ``ylabel``, e.g.
-    ``"loss (nats per image)"``; ``xlabel`` says what one point is (an epoch).
+    ``{"reconstruction": [...], "kl": [...]}``; the axes read "epoch" and "loss" (set
+    the unit on the returned axis, e.g. ``ax.set_ylabel("loss (nats per image)")``).
     """
     if not history:
         raise ValueError("history must hold at least one named curve")
@@ -157,7 +156,7 @@ def loss_curves(
     for name, values in history.items():
         values = np.asarray(values, dtype=float)
         ax.plot(np.arange(1, values.size + 1), values, marker="o", ms=3, label=name)
-    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.set(xlabel="epoch", ylabel="loss")
     ax.legend()
     ax.grid(alpha=0.3)
     if title:
@@ -166,7 +165,7 @@ def loss_curves(
     return fig, ax
 
 
-def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None, s: float = 4):
+def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None):
     """Scatter 2-D latent codes ``(z0, z1)``, one colour and legend entry per label.
 
     A discrete legend (not a colour bar): labels are categories, and ten classes get
@@ -180,7 +179,7 @@ def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None, s: floa
     else:
         fig = ax.figure
     if labels is None:
-        ax.scatter(Z[:, 0], Z[:, 1], s=s, alpha=0.6)
+        ax.scatter(Z[:, 0], Z[:, 1], s=4, alpha=0.6)
     else:
         labels = np.asarray(labels)
         if labels.shape[0] != Z.shape[0]:
@@ -192,14 +191,14 @@ def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None, s: floa
             ax.scatter(
                 Z[mine, 0],
                 Z[mine, 1],
-                s=s,
+                s=4,
                 alpha=0.7,
                 color=colours[k % len(colours)],
                 label=str(label),
             )
         ax.legend(
             title="label",
-            markerscale=max(1.0, 16 / s) ** 0.5,
+            markerscale=2.0,
             fontsize=8,
             loc="upper left",
             bbox_to_anchor=(1.0, 1.0),

@@ -227,5 +227,3 @@ def test_tstr_bad_input_raises():
         metrics.train_synthetic_test_real(X, y, X, y, minority=7)
     with pytest.raises(ValueError, match="shape"):
         metrics.train_synthetic_test_real(X, y, X[:, :1], y, minority=1)
-    with pytest.raises(ValueError, match="classifier"):
-        metrics.train_synthetic_test_real(X, y, X, y, minority=1, classifier=object())
