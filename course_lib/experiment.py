@@ -8,6 +8,9 @@ The capstone (notebook 07) asks it of imbalanced-learn samplers and also scores 
 samples: :func:`resample_and_score` runs every sampler once on one imbalanced set,
 :func:`sample_quality` compares synthetic with real features, and
 :func:`summarize_runs` / :func:`summary_rows` turn the runs into a table.
+
+Every notebook prints its tables with :func:`results_table` and ends with
+:func:`check_bands`, its key figures each asserted to lie in a band.
 """
 
 from __future__ import annotations

@@ -221,7 +221,7 @@ def metric_bars(
     """Grouped bars of experiment results, ``mean`` with ``mean_std`` error bars.
 
     ``rows`` are dicts with a ``"method"`` name and, for each metric ``m``, keys ``m``
-    and ``m_std`` (as returned by :func:`course_lib.augment.imbalance_experiment`).
+    and ``m_std`` (as returned by :func:`course_lib.experiment.imbalance_experiment`).
     """
     if not rows:
         raise ValueError("rows must hold at least one result")
