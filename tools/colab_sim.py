@@ -144,8 +144,13 @@ def main() -> int:
         print(
             "  (Colab runs Python 3.12; no python3.12 here, so this one simulates it)"
         )
+    # as on Colab, `pip` and `python` on the PATH are the kernel's own
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(COURSE_PROFILE="smoke", TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="Agg")
+    env.update(PATH=f"{python.parent}{os.pathsep}{env['PATH']}")
+    env["VIRTUAL_ENV"] = str(python.parent.parent)
+    pip = run("sh", "-c", "command -v pip", env=env).strip()
+    assert pip == str(python.parent / "pip"), f"`pip` is {pip}, not the runtime's"
     repo = notebook_header.repo_url()
     cell = notebook_header.install_cell(repo)
     content = WORK / "content"
