@@ -188,7 +188,10 @@ def main() -> int:
         cwd=content,
         env=env,
     ).split()
-    assert "site-packages" in where[0] and not where[0].startswith(str(ROOT)), where
+    site_packages = run(
+        python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"
+    )
+    assert where[0].startswith(site_packages.strip()), where  # not from a source tree
     assert where[1] == str((content / "course" / "data").resolve()), where
     after = freeze(python)
     changed = {k: (v, after.get(k)) for k, v in before.items() if after.get(k) != v}
