@@ -5,8 +5,12 @@
 #   make course PROFILE=standard  execute every notebook in place, print the results
 #   make site                     build the course website in build/site/ (no execution)
 #   make site-check               build it and check every page in headless Chromium
+#                                 (tools/ensure_chromium.sh finds it, or installs
+#                                 Debian's chromium when run as root on Debian/Ubuntu)
+#   make colab-sim                the Colab path, simulated (tools/colab_sim.py; .ci/run)
 #
-# Needs only Python >= 3.11 (as `python3`, or PYTHON=/path/to/python).
+# Needs only Python >= 3.11 (as `python3`, or PYTHON=/path/to/python). Without make
+# (Windows): see the README's "Without make".
 
 PYTHON  ?= python3
 # TensorFlow's C++ log lines bypass Python; keep them out of notebook outputs.
@@ -17,7 +21,7 @@ PORT    ?= 8888
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.course-installed
 
-.PHONY: run test lint unit nbval course venv clean site site-check
+.PHONY: run test lint unit nbval course venv clean site site-check browser colab-sim
 
 venv: $(STAMP)
 
@@ -48,7 +52,8 @@ nbval: venv
 	COURSE_PROFILE=smoke $(BIN)/pytest --nbval-lax notebooks/ -q -p no:cacheprovider \
 	  --nbval-cell-timeout=600
 
-test: lint unit nbval site-check
+# the browser first: a missing one stops the run at once, not after the notebooks
+test: browser lint unit nbval site-check
 
 course: venv
 	COURSE_PROFILE=$(PROFILE) $(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
@@ -56,9 +61,17 @@ course: venv
 site: venv
 	$(BIN)/python tools/build_site.py
 
-# needs Debian's chromium (/usr/bin/chromium, or CHROMIUM=/path); .ci/run installs it
+browser:
+	@tools/ensure_chromium.sh >/dev/null
+
 site-check: site
-	COURSE_SITE_CHECK=1 $(BIN)/pytest tests/site -q -p no:cacheprovider
+	browser=$$(tools/ensure_chromium.sh) && CHROMIUM="$$browser" COURSE_SITE_CHECK=1 \
+	  $(BIN)/pytest tests/site -q -p no:cacheprovider
+
+# A fresh Colab-like environment in build/colab-sim/ (Python 3.12 where there is one,
+# Colab's TensorFlow/Keras), the notebooks' install cell, notebooks 00 and 04 in smoke.
+colab-sim:
+	$(PYTHON) tools/colab_sim.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build/colab-sim

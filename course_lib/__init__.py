@@ -23,7 +23,7 @@ _SUBMODULES = tuple(
     m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")
 )
 
-__all__ = [*_SUBMODULES, "seed_everything", "setup"]
+__all__ = list(_SUBMODULES)
 
 
 def __getattr__(name: str):
@@ -31,10 +31,6 @@ def __getattr__(name: str):
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
-    if name in ("seed_everything", "setup"):
-        from . import config
-
-        return getattr(config, name)
     raise AttributeError(f"module 'course_lib' has no attribute {name!r}")
 
 

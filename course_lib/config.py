@@ -16,9 +16,10 @@ Notebooks never branch on the profile by hand; they ask :func:`pick` for a value
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import platform
-import random
+import subprocess
 import sys
 import time
 
@@ -106,7 +107,8 @@ def import_tensorflow():
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python's ``random``, NumPy's legacy global RNG and Keras/TensorFlow.
+    """Seed Python's ``random``, NumPy's global RNG and TensorFlow, in one call to
+    ``keras.utils.set_random_seed``.
 
     Library samplers in ``course_lib`` never use these global states (they take a
     ``seed``); this exists so that notebook-level code such as Keras weight
@@ -114,13 +116,10 @@ def seed_everything(seed: int) -> None:
     """
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (seeding the global state is the point)
-    import_tensorflow()  # deferred: importing TensorFlow costs seconds
+    import_tensorflow()  # deferred and quiet: importing TensorFlow costs seconds
     import keras
 
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(int(seed))
 
 
 def enable_gpu_memory_growth() -> list:
@@ -141,33 +140,127 @@ def enable_gpu_memory_growth() -> list:
 
 
 def device_summary() -> str:
-    """One line per fact: Python, TensorFlow, Keras (and backend), GPUs found."""
+    """One line per fact: Python, TensorFlow, Keras (and backend), the CPU, and the
+    device Keras trains on (TensorFlow's first GPU if it sees one, else the CPU)."""
     tf = import_tensorflow()
     import keras
 
     gpus = enable_gpu_memory_growth()
-    gpu_text = ", ".join(g.name for g in gpus) if gpus else "none (running on CPU)"
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        name = details.get("device_name", gpus[0].name)
+        device = f"GPU:0 ({name}); {len(gpus)} GPU(s) visible to TensorFlow"
+    else:
+        device = "CPU (TensorFlow sees no GPU)"
     return "\n".join(
         [
-            f"python     {platform.python_version()}",
+            f"python     {platform.python_version()} ({platform.system()})",
             f"tensorflow {tf.__version__}",
             f"keras      {keras.__version__} (backend: {keras.backend.backend()})",
             f"CPU        {cpu_model()}",
-            f"GPUs       {gpu_text}",
+            f"trains on  {device}",
         ]
     )
 
 
+def _read(path: str) -> str | None:
+    """The text of a small system file, or None where it does not exist."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _cgroup_cpu_limit() -> float | None:
+    """A Linux container's CPU quota in cores (cgroup v2 or v1), or None."""
+    v2 = _read("/sys/fs/cgroup/cpu.max")  # "max 100000" or "200000 100000"
+    if v2:
+        quota, period = (v2.split() + ["100000"])[:2]
+    else:
+        quota = _read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")  # -1: no quota
+        period = _read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+    try:
+        quota, period = float(quota), float(period)
+    except (TypeError, ValueError):  # missing files, or "max"
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def n_cores() -> int:
+    """The number of CPU cores this process may use.
+
+    The process's CPU affinity where the platform reports it
+    (``os.process_cpu_count`` on Python >= 3.13, ``os.sched_getaffinity`` on Linux),
+    else every core (``os.cpu_count``; macOS, Windows on Python < 3.13), capped by a
+    Linux container's CPU quota (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``).
+    """
+    if hasattr(os, "process_cpu_count"):
+        count = os.process_cpu_count()
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:
+        count = os.cpu_count()
+    count = count or 1
+    limit = _cgroup_cpu_limit()
+    return max(1, min(count, math.ceil(limit))) if limit else count
+
+
+def _command(*args: str) -> str:
+    """The stripped output of a short command, or "" if it fails or does not exist."""
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def cpu_name() -> str:
+    """The processor's name, precise enough to tell two machines apart.
+
+    Linux: ``/proc/cpuinfo``'s model name with its family/model/stepping (x86) or its
+    implementer/part/revision (ARM). macOS: ``sysctl``'s brand string, with family,
+    model and stepping where the CPU reports them (Intel). Windows: the registry's
+    ProcessorNameString with ``platform.processor()`` ("... Family 6 Model 158
+    Stepping 10 ..."). Anywhere else, or when those fail: ``platform.processor()``
+    or ``platform.machine()``.
+    """
+    fallback = platform.processor() or platform.machine() or "unknown CPU"
+    system = platform.system()
+    if system == "Linux" and (cpuinfo := _read("/proc/cpuinfo")):
+        first = cpuinfo.split("\n\n")[0]  # the first processor's block
+        fields = dict(
+            (key.strip(), value.strip())
+            for key, _, value in (line.partition(":") for line in first.splitlines())
+        )
+        name = fields.get("model name") or fields.get("Hardware") or fallback
+        keys = ("cpu family", "model", "stepping")
+        if "cpu family" not in fields:
+            keys = ("CPU implementer", "CPU part", "CPU revision")
+        ids = [f"{key.split()[-1]} {fields[key]}" for key in keys if key in fields]
+        return f"{name} ({', '.join(ids)})" if ids else name
+    if system == "Darwin":
+        name = _command("sysctl", "-n", "machdep.cpu.brand_string") or fallback
+        keys = ("family", "model", "stepping")
+        ids = [(k, _command("sysctl", "-n", f"machdep.cpu.{k}")) for k in keys]
+        ids = [f"{key} {value}" for key, value in ids if value]
+        return f"{name} ({', '.join(ids)})" if ids else name
+    if system == "Windows":
+        try:
+            import winreg
+
+            key = r"HARDWARE\DESCRIPTION\System\CentralProcessor\0"
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, key) as handle:
+                name = winreg.QueryValueEx(handle, "ProcessorNameString")[0].strip()
+        except (ImportError, OSError):
+            return fallback
+        return f"{name} ({fallback})" if fallback != name else name
+    return fallback
+
+
 def cpu_model() -> str:
-    """The processor's model name and the number of cores this process may use."""
-    name = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    name = line.split(":", 1)[1].strip()
-                    break
-    return f"{name}, {len(os.sched_getaffinity(0))} cores"
+    """The processor (:func:`cpu_name`) and the cores this process may use."""
+    return f"{cpu_name()}, {n_cores()} cores"
 
 
 _started = time.perf_counter()
@@ -186,11 +279,17 @@ def enable_determinism() -> None:
     network drifts in its last digits, then more. With op determinism every op picks
     an order-preserving algorithm; ops that have none raise an error instead of
     running. Same seed + same hardware + same versions -> the same numbers;
-    another CPU model may still round differently (other SIMD kernels).
-    The switch is process-wide and cannot be turned off again.
+    another CPU model may still round differently (other SIMD kernels). On a CPU it
+    costs nothing measurable; on a GPU it can cost speed (slower deterministic
+    kernels). The switch is process-wide and cannot be turned off again.
     """
+    global _deterministic
     tf = import_tensorflow()
     tf.config.experimental.enable_op_determinism()
+    _deterministic = True
+
+
+_deterministic = False  # whether enable_determinism() ran in this process
 
 
 def setup(
@@ -198,8 +297,12 @@ def setup(
 ) -> str:
     """The notebooks' setup cell: check the profile, seed everything, print a summary.
 
-    With ``deterministic`` (the default), TensorFlow's op determinism is switched on
-    (:func:`enable_determinism`), so a re-run reproduces the committed numbers.
+    Prints what it switched on: the seed of Python's ``random``, NumPy and TensorFlow
+    (:func:`seed_everything`) and, with ``deterministic`` (the default), TensorFlow's
+    op determinism (:func:`enable_determinism`), so that a re-run reproduces the
+    committed numbers. ``deterministic=False`` leaves it off, which can be faster on a
+    GPU; once on, it stays on until the kernel restarts. The last line names the
+    device Keras will train on.
 
     Returns the active profile name.
     """
@@ -209,7 +312,15 @@ def setup(
     seed_everything(seed)
     if deterministic:
         enable_determinism()
+    if _deterministic:
+        how = "stays on until the kernel restarts"
+        if deterministic:
+            how = "setup(deterministic=False) is faster on a GPU"
+        state = f"on (TensorFlow op determinism; {how})"
+    else:
+        state = "off (faster on a GPU; re-runs may differ in the last digits)"
     print(f"profile    {active}  (set {ENV_VAR}=smoke|standard|full to change)")
-    print(f"seed       {seed}" + ("  (TensorFlow op determinism on)" * deterministic))
+    print(f"seed       {seed}  (Python random, NumPy, TensorFlow)")
+    print(f"determinism {state}")
     print(device_summary())
     return active

@@ -37,9 +37,11 @@ Safety: every shipped file is sha256-checked on first use in a process; a corrup
 missing file raises :class:`DataIntegrityError` naming the file and the fix. ``.npz``
 files are read with ``allow_pickle=False``: no pickle is ever loaded.
 
-:func:`data_dir` looks in ``$COURSE_DATA_DIR``, ``data/`` next to the package,
-``./data``, ``../data`` (notebooks run from ``notebooks/``) and
-``/content/course/data`` (Colab).
+:func:`data_dir` looks in ``$COURSE_DATA_DIR``, ``data/`` next to the package (a
+clone, or an editable install), ``./data``, ``../data`` (notebooks run from
+``notebooks/``), ``./course/data`` and ``/content/course/data``: where the notebooks'
+Colab cell clones the course (from Colab's working directory, /content) before a
+non-editable ``pip install``, which leaves the data in the clone.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from __future__ import annotations
 import copy
 import gzip
 import hashlib
+import importlib.metadata
 import os
 import socket
 import tomllib
@@ -79,10 +82,27 @@ __all__ = [
 SPLITS = ("train", "test")
 SPLIT_SEED = 0  #: the seed of the course's stratified splits of the shipped files
 DATA_DIR_ENV, CACHE_DIR_ENV = "COURSE_DATA_DIR", "COURSE_CACHE_DIR"
-REPO_URL = "https://github.com/generating-data/course"
 PROBE_TIMEOUT = 3.0  # seconds a host has to answer before `full` falls back
 _PACKAGE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _COLAB_DATA_DIR = Path("/content/course/data")
+
+
+def _repo_url() -> str:
+    """The repository's address, written once: pyproject.toml's ``[project.urls]
+    Repository``, read from the source tree or else from the installed metadata."""
+    pyproject = _PACKAGE_DATA_DIR.parent / "pyproject.toml"
+    if pyproject.is_file():  # a clone, or an editable install
+        meta = tomllib.loads(pyproject.read_text("utf-8"))
+        return meta["project"]["urls"]["Repository"].rstrip("/")
+    try:  # a non-editable install (Colab): the same field, in the package metadata
+        urls = importlib.metadata.metadata("course-lib").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        urls = []
+    found = [url.split(",", 1)[1].strip() for url in urls if url.startswith("Reposi")]
+    return found[0].rstrip("/") if found else "the course repository"
+
+
+REPO_URL = _repo_url()
 
 
 class DataIntegrityError(ValueError):
@@ -111,7 +131,8 @@ def data_dir() -> Path:
             )
         return Path(env).expanduser().resolve()
     cwd = Path.cwd()
-    candidates = [_PACKAGE_DATA_DIR, cwd / "data", cwd.parent / "data", _COLAB_DATA_DIR]
+    candidates = [_PACKAGE_DATA_DIR, cwd / "data", cwd.parent / "data"]
+    candidates += [cwd / "course" / "data", _COLAB_DATA_DIR]
     for path in candidates:
         if (path / "MANIFEST.md").is_file():
             return path.resolve()

@@ -1,4 +1,7 @@
+import os
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -52,34 +55,161 @@ def test_seed_everything_seeds_keras():
     np.testing.assert_array_equal(a, keras.random.normal((4,)).numpy())
 
 
-def test_device_summary_names_versions():
+def test_device_summary_names_versions_and_the_training_device():
     import tensorflow as tf
 
     text = config.device_summary()
-    assert tf.__version__ in text
-    assert "GPUs" in text and "backend: tensorflow" in text
+    assert tf.__version__ in text and "backend: tensorflow" in text
+    gpus = tf.config.list_physical_devices("GPU")
+    device = "GPU:0" if gpus else "CPU (TensorFlow sees no GPU)"
+    assert f"trains on  {device}" in text
 
 
-def test_setup_prints_profile(capsys):
-    assert config.setup(seed=1, profile="smoke") == "smoke"
-    out = capsys.readouterr().out
-    assert "profile    smoke" in out and "op determinism on" in out
+# setup() switches TensorFlow's op determinism on for the whole process, for good: it
+# runs in child processes so that the rest of the test session is unaffected.
+SETUP_CHILD = r"""
+import sys
+import course_lib as cl
+
+assert cl.config.setup(seed=1, profile="smoke", deterministic=sys.argv[1] == "1") == (
+    "smoke"
+)
+import tensorflow as tf
+
+try:  # tf.timestamp is the one op TensorFlow refuses under op determinism
+    tf.timestamp()
+    print("timestamp ran")
+except tf.errors.FailedPreconditionError:
+    print("timestamp refused")
+"""
 
 
-def test_setup_switches_op_determinism_on():
-    import tensorflow as tf
+@pytest.fixture(scope="module")
+def setup_outputs():
+    """The output of setup() with deterministic=True and False, each in a child."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    procs = {
+        flag: subprocess.Popen(
+            [sys.executable, "-c", SETUP_CHILD, str(int(flag))],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for flag in (True, False)
+    }
+    outputs = {}
+    for flag, proc in procs.items():
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+        outputs[flag] = out
+    return outputs
 
-    config.setup(seed=1, profile="smoke")
-    # tf.timestamp is the one op TensorFlow refuses to run under op determinism
-    # (its value differs by nature from run to run)
-    with pytest.raises(tf.errors.FailedPreconditionError, match="determinism"):
-        tf.timestamp()
+
+def test_setup_says_what_it_switches_on(setup_outputs):
+    out = setup_outputs[True]
+    assert "profile    smoke" in out and "seed       1  (Python random, NumPy" in out
+    assert "determinism on (TensorFlow op determinism;" in out
+    assert "deterministic=False" in out  # how to switch it off
+    assert "trains on  " in out and "CPU        " in out
+    assert out.strip().endswith("timestamp refused")
+
+
+def test_setup_can_leave_determinism_off(setup_outputs):
+    out = setup_outputs[False]
+    assert "determinism off (faster on a GPU" in out
+    assert out.strip().endswith("timestamp ran")
 
 
 def test_elapsed_names_seconds_and_the_cpu(monkeypatch):
     monkeypatch.setattr(config, "_started", config.time.perf_counter() - 65.0)
     text = config.elapsed()
-    assert text.startswith("65 s since setup on ") and "cores" in text
+    assert text.startswith("65 s since setup on ") and text.endswith(" cores")
+
+
+# ---- the CPU line on Linux (the other platforms: tests/test_platforms.py) ----------
+CPUINFO = """processor\t: 0
+vendor_id\t: AuthenticAMD
+cpu family\t: 25
+model\t\t: 17
+model name\t: AMD EPYC
+stepping\t: 1
+
+processor\t: 1
+model name\t: AMD EPYC
+"""
+
+
+@pytest.fixture
+def fake_files(monkeypatch):
+    """Point config._read at a dict of path -> text (absent paths: None)."""
+    files = {}
+    monkeypatch.setattr(config, "_read", files.get)
+    monkeypatch.setattr(config.platform, "system", lambda: "Linux")
+    return files
+
+
+def test_cpu_name_on_linux_tells_two_epycs_apart(fake_files):
+    fake_files["/proc/cpuinfo"] = CPUINFO
+    first = config.cpu_name()
+    assert first == "AMD EPYC (family 25, model 17, stepping 1)"
+    fake_files["/proc/cpuinfo"] = CPUINFO.replace("model\t\t: 17", "model\t\t: 1")
+    assert config.cpu_name() != first
+
+
+def test_cpu_name_on_arm_linux(fake_files):
+    fake_files["/proc/cpuinfo"] = (
+        "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd0c\n"
+        "CPU revision\t: 1\n"
+    )
+    assert config.cpu_name().endswith("(implementer 0x41, part 0xd0c, revision 1)")
+
+
+def test_cpu_name_without_proc_falls_back_to_platform(fake_files, monkeypatch):
+    monkeypatch.setattr(config.platform, "processor", lambda: "")
+    monkeypatch.setattr(config.platform, "machine", lambda: "x86_64")
+    assert config.cpu_name() == "x86_64"
+
+
+@pytest.mark.parametrize(
+    ("files", "limit"),
+    [
+        ({}, None),
+        ({"/sys/fs/cgroup/cpu.max": "max 100000\n"}, None),
+        ({"/sys/fs/cgroup/cpu.max": "150000 100000\n"}, 1.5),
+        (
+            {
+                "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n",
+                "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n",
+            },
+            None,
+        ),
+        (
+            {
+                "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "50000\n",
+                "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n",
+            },
+            0.5,
+        ),
+    ],
+)
+def test_cgroup_cpu_limit(fake_files, files, limit):
+    fake_files.update(files)
+    assert config._cgroup_cpu_limit() == limit
+
+
+def test_n_cores_respects_affinity_and_quota(fake_files, monkeypatch):
+    monkeypatch.delattr(config.os, "process_cpu_count", raising=False)
+    monkeypatch.setattr(config.os, "sched_getaffinity", lambda pid: {0, 3, 5}, False)
+    monkeypatch.setattr(config.os, "cpu_count", lambda: 64)
+    assert config.n_cores() == 3
+    fake_files["/sys/fs/cgroup/cpu.max"] = "150000 100000"
+    assert config.n_cores() == 2  # 1.5 cores of quota: 2 busy threads
+    fake_files["/sys/fs/cgroup/cpu.max"] = "20000 100000"
+    assert config.n_cores() == 1
+    monkeypatch.setattr(config.os, "process_cpu_count", lambda: 1, False)
+    fake_files.clear()
+    assert config.n_cores() == 1  # Python >= 3.13 asks the process, not the machine
 
 
 def test_quiet_stderr_hides_fd2_writes_only_inside_the_block(capfd):

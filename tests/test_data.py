@@ -459,6 +459,34 @@ def test_data_dir_from_a_notebooks_folder(tmp_path, monkeypatch):
     assert data.data_dir() == (tmp_path / "course" / "data").resolve()
 
 
+def test_data_dir_where_the_colab_cell_clones_the_course(tmp_path, monkeypatch):
+    """A non-editable install (Colab) has no data/ beside the package: the data is
+    found in ./course/data, where the install cell clones the course."""
+    monkeypatch.setattr(data, "_PACKAGE_DATA_DIR", tmp_path / "site-packages" / "data")
+    monkeypatch.setattr(data, "_COLAB_DATA_DIR", tmp_path / "no_colab")
+    (tmp_path / "content" / "course" / "data").mkdir(parents=True)
+    (tmp_path / "content" / "course" / "data" / "MANIFEST.md").write_text("manifest")
+    monkeypatch.chdir(tmp_path / "content")
+    assert data.data_dir() == (tmp_path / "content" / "course" / "data").resolve()
+
+
+def test_repo_url_comes_from_the_project_metadata(tmp_path, monkeypatch):
+    import importlib.metadata
+    import tomllib
+
+    pyproject = tomllib.loads((REPO_DATA.parent / "pyproject.toml").read_text())
+    assert data.REPO_URL == pyproject["project"]["urls"]["Repository"]
+    # installed without the source tree (pip install ./course): the wheel's metadata
+    monkeypatch.setattr(data, "_PACKAGE_DATA_DIR", tmp_path / "site-packages" / "data")
+    meta = {"Project-URL": ["Repository, https://example.org/fork/course/"]}
+    monkeypatch.setattr(
+        importlib.metadata,
+        "metadata",
+        lambda name: types.SimpleNamespace(get_all=lambda key: meta.get(key)),
+    )
+    assert data._repo_url() == "https://example.org/fork/course"
+
+
 def test_missing_data_dir_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "_PACKAGE_DATA_DIR", tmp_path / "no_package_data")
     monkeypatch.setattr(data, "_COLAB_DATA_DIR", tmp_path / "no_colab")

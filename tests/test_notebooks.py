@@ -7,27 +7,18 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9]*.ipynb"))
-BADGE = (
-    "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-    "(https://colab.research.google.com/github/generating-data/course/blob/main/"
-    "notebooks/{name})"
-)
-# The one install cell: skipped by nbval, a no-op outside Colab, and a plain
-# (non-editable) pip install of the clone, so Colab needs no runtime restart.
-INSTALL_CELL = """\
-# NBVAL_SKIP
-# Colab only: fetch the course (code + shipped data) and install course_lib.
-# Everywhere else this cell does nothing; `make run` has set everything up.
-import sys
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
 
-if "google.colab" in sys.modules:
-    !git clone --depth 1 https://github.com/generating-data/course /content/course
-    !pip install --quiet /content/course"""
+import notebook_header  # noqa: E402
+
+NOTEBOOKS = notebook_header.notebooks(ROOT)
+REPO = notebook_header.repo_url(ROOT)  # pyproject.toml's [project.urls] Repository
 MAX_LINES, MAX_ALGORITHM_LINES, MAX_COLUMNS = 15, 30, 88
 
 
@@ -54,15 +45,50 @@ def test_intro_title_badge_and_goals(path):
     number = path.name[:2]
     assert intro["cell_type"] == "markdown"
     assert re.fullmatch(rf"# {number} · \S.*", lines[0]), lines[0]
-    assert lines[1] == "" and lines[2] == BADGE.format(name=path.name), lines[2]
+    assert lines[1] == "" and lines[2] == notebook_header.badge(path.name, REPO)
     assert "\n**You will learn to**\n" in intro["text"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_first_code_cell_is_the_one_colab_install_cell(path):
     first = _code(path)[0]
-    assert first["text"] == INSTALL_CELL
+    assert first["text"] == notebook_header.install_cell(REPO)
+    assert first["text"].startswith("# NBVAL_SKIP\n")  # nbval never runs it
     assert "colab-install" in first["metadata"].get("tags", [])
+
+
+def test_badges_and_install_cells_are_written_from_pyproject(capsys):
+    """`python tools/notebook_header.py --check` passes: every badge and install
+    cell names the address in pyproject.toml, and so does course_lib.data."""
+    from course_lib import data
+
+    assert notebook_header.main(["--check"]) == 0, capsys.readouterr().out
+    assert REPO.startswith("https://github.com/")
+    assert data.REPO_URL == REPO
+    install = notebook_header.install_cell(REPO)
+    assert f'REPO = "{REPO}"' in install and "pip install --quiet ./course" in install
+
+
+def test_the_header_tool_writes_a_new_notebook(tmp_path):
+    """A notebook without badge or install cell gets both; other cells stay."""
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# 09 · New\n", "x"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["1"]},
+        ]
+    }
+    out = notebook_header.with_header(nb, "09_new.ipynb", "https://github.com/a/b")
+    intro = "".join(out["cells"][0]["source"]).splitlines()
+    assert intro[:3] == [
+        "# 09 · New",
+        "",
+        notebook_header.badge("09_new.ipynb", "https://github.com/a/b"),
+    ]
+    assert "colab.research.google.com/github/a/b/blob/main/notebooks/09_new" in intro[2]
+    assert out["cells"][1]["metadata"]["tags"] == ["colab-install"]
+    assert out["cells"][2]["source"] == ["1"]
+    again = notebook_header.with_header(out, "09_new.ipynb", "https://github.com/a/b")
+    assert len(again["cells"]) == 3  # idempotent
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

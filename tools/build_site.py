@@ -23,6 +23,7 @@ import re
 import shutil
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import mathjax
@@ -40,7 +41,9 @@ GOALS = re.compile(
 )
 # a Markdown link (not an image): [text](target) or [text](target#anchor)
 LINK = re.compile(r"(?<!!)(\[[^\]]*\])\(([^)#\s]*)(#[^)\s]*)?\)")
-REPO_URL = "https://github.com/generating-data/course/blob/main/"
+# the repository's address, written once in pyproject.toml ([project.urls])
+_URLS = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["urls"]
+REPO_URL = _URLS["Repository"].rstrip("/") + "/blob/main/"
 
 
 def learning_goals(notebook):

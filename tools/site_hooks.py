@@ -11,11 +11,20 @@ the Markdown pages that have math (the landing page's learning goals).
 import html
 import posixpath
 import re
+import tomllib
+from pathlib import Path
 
 from mkdocs.utils import get_relative_url
 
 COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
-COLAB_NOTEBOOK = "https://colab.research.google.com/github/generating-data/course/blob/main/notebooks/{}"
+# the repository's address, written once in pyproject.toml ([project.urls])
+_PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+_REPO = tomllib.loads(_PYPROJECT.read_text("utf-8"))["project"]["urls"]["Repository"]
+COLAB_NOTEBOOK = (
+    "https://colab.research.google.com/github/"
+    + _REPO.removeprefix("https://github.com/").rstrip("/")
+    + "/blob/main/notebooks/{}"
+)
 LOCAL_BADGE = "assets/colab-badge.svg"
 # read by MathJax 3 when it loads (nbconvert's own configuration is for MathJax 2)
 MATHJAX_CONFIG = r"""<script>

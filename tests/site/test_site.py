@@ -1,11 +1,14 @@
 """The built website (``make site``) checked in headless Chromium (``make site-check``).
 
-The site in ``build/site/`` is served on 127.0.0.1 and every page is opened in Debian's
-Chromium through Playwright. A page passes when it loads with no console error, no
-failed request and no request to any other host; every image has loaded; every
-link to a page of the site resolves; and its math is typeset by MathJax (no raw
-``$$``, no TeX error). Screenshots of the landing page and of one notebook page are
-written to ``build/screenshots/`` for a person to look at.
+The site in ``build/site/`` is served on 127.0.0.1 and every page is opened in headless
+Chromium (or Chrome) through Playwright; the browser is the one
+``tools/ensure_chromium.sh`` finds (``$CHROMIUM``, ``chromium``, ``chromium-browser``,
+``google-chrome``, the macOS app bundles), as for ``make site-check``. A page
+passes when it loads with no console error, no failed request and no request to any
+other host; every image has loaded; every link to a page of the site resolves; and
+its math is typeset by MathJax (no raw ``$$``, no TeX error). Screenshots of the
+landing page and of one notebook page are written to ``build/screenshots/`` for a
+person to look at.
 
 Skipped unless COURSE_SITE_CHECK=1 (set by ``make site-check``), so that ``make unit``
 never starts a browser.
@@ -16,6 +19,7 @@ import http.server
 import json
 import os
 import re
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -35,7 +39,6 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "build" / "site"
 SHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -78,11 +81,14 @@ def site():
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).is_file(), (
-        f"{CHROMIUM} missing: `apt-get install -y chromium` (.ci/run does it)"
+    found = subprocess.run(
+        ["bash", str(ROOT / "tools" / "ensure_chromium.sh"), "--find"],
+        capture_output=True,
+        text=True,
     )
+    assert found.returncode == 0, found.stderr.strip()  # says what to run
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        chromium = pw.chromium.launch(executable_path=found.stdout.strip(), args=FLAGS)
         yield chromium
         chromium.close()
 
