@@ -18,6 +18,21 @@ def test_logreg_learns_separable_blobs():
     assert np.mean(model.predict(X) == y) == 1.0
 
 
+def test_logreg_is_a_pipeline_that_clones_and_cross_validates():
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    X, y = blobs()
+    model = classifiers.make_classifier("logreg", C=1.0, seed=0)
+    assert clone(model).get_params()["logreg__C"] == 1.0
+    assert cross_val_score(model, X, y, cv=3).min() == 1.0  # images in, no reshape
+    plain = LogisticRegression(C=1.0, random_state=0).fit(X.reshape(len(X), -1), y)
+    np.testing.assert_allclose(
+        model.fit(X, y).predict_proba(X), plain.predict_proba(X.reshape(len(X), -1))
+    )
+
+
 def test_cnn_learns_separable_blobs():
     X, y = blobs()
     model = classifiers.make_classifier("cnn", seed=0, epochs=15, batch_size=16)
