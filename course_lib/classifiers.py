@@ -9,7 +9,7 @@ keeps the downstream model fixed and simple:
   (:class:`CNNClassifier` with ``architecture="small"``).
 
 :class:`CNNClassifier` also builds the Kannada-MNIST paper's baseline (Prabhu 2019,
-Keras' ``mnist_cnn`` example) and a deeper CNN; its penultimate dense layer, named
+Keras' ``mnist_cnn`` example); its penultimate dense layer, named
 ``"features"``, is the feature space the course's sample-quality metrics use.
 
 All follow scikit-learn's ``fit(X, y)`` / ``predict(X)`` convention and take images
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 CLASSIFIERS = ("logreg", "cnn")
-ARCHITECTURES = ("mnist_cnn", "deep", "small")
+ARCHITECTURES = ("mnist_cnn", "small")
 _PREDICT_BATCH = 1024
 
 
@@ -92,8 +92,6 @@ def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
 
     - ``"mnist_cnn"`` (Prabhu 2019's Kannada-MNIST baseline, Keras' ``mnist_cnn``):
       conv 32 -> conv 64 -> max-pool -> dropout 0.25 -> dense 128 -> dropout 0.5.
-    - ``"deep"`` (a deeper CNN): conv 32 -> conv 64 -> pool -> conv 128 -> pool ->
-      conv 256 -> pool -> dropout 0.5 -> dense 512 -> dropout 0.5.
     - ``"small"``: conv 16 -> pool -> conv 32 -> pool -> dense 64 (fast).
 
     Every convolution is 3x3 with ReLU; the last hidden dense layer is named
@@ -135,12 +133,6 @@ def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
         body = [conv(32, "valid"), conv(64, "valid"), layers.MaxPooling2D()]
         body += [dropout(0.25), layers.Flatten()]
         head = [dense(128, activation="relu", name="features"), dropout(0.5)]
-    elif architecture == "deep":
-        body = [conv(32, "same"), conv(64, "same"), layers.MaxPooling2D()]
-        body += [conv(128, "same"), layers.MaxPooling2D()]
-        body += [conv(256, "same"), layers.MaxPooling2D()]
-        body += [dropout(0.5), layers.Flatten()]
-        head = [dense(512, activation="relu", name="features"), dropout(0.5)]
     else:
         body = [conv(16, "same"), layers.MaxPooling2D()]
         body += [conv(32, "same"), layers.MaxPooling2D(), layers.Flatten()]
@@ -156,7 +148,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    architecture : ``"mnist_cnn"`` (default), ``"deep"`` or ``"small"``
+    architecture : ``"mnist_cnn"`` (default) or ``"small"``
         (see :func:`build_cnn`)
     epochs, batch_size, learning_rate : training length, minibatch size, Adam step
     seed : int or None; seeds the weights, the dropout masks and the shuffling
@@ -166,8 +158,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     model_ : keras.Model, images -> logits
     classes_ : the sorted labels seen in ``fit``
     input_shape_ : (height, width, channels) of the training images
-    history_ : dict of per-epoch lists (``loss``, ``accuracy``, and ``val_*`` with
-        ``validation_data``)
+    history_ : dict of per-epoch lists (``loss``, ``accuracy``)
     """
 
     def __init__(
@@ -185,12 +176,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.seed = seed
 
-    def fit(self, X, y, validation_data=None):
-        """Train on images ``X`` (N, H, W[, C]) in [0, 1] with labels ``y``.
-
-        ``validation_data=(X_val, y_val)`` is scored after each epoch (``val_*``
-        entries of ``history_``). Returns self.
-        """
+    def fit(self, X, y):
+        """Train on images ``X`` (N, H, W[, C]) in [0, 1] with labels ``y``; returns
+        self. Ctrl-C keeps the weights trained so far, as ``keras.Model.fit`` does."""
         import keras
         import tensorflow as tf
 
@@ -201,14 +189,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         X = check_images(X, min_samples=2)
         y = check_labels(y, X.shape[0])
         classes = np.unique(y)
-        validation = None
-        if validation_data is not None:
-            X_val, y_val = validation_data
-            X_val = check_images(X_val, name="X_val", shape=X.shape[1:])
-            y_val = check_labels(y_val, X_val.shape[0], name="validation y")
-            if not np.isin(y_val, classes).all():
-                raise ValueError("validation labels hold a class not seen in y")
-            validation = (X_val, np.searchsorted(classes, y_val))
 
         seed = int(rng.integers(2**31 - 1))
         model = build_cnn(self.architecture, X.shape[1:], classes.size, seed=seed)
@@ -228,7 +208,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             model.fit(
                 train,
                 epochs=int(self.epochs),
-                validation_data=validation,
                 shuffle=False,  # the dataset shuffles (seeded)
                 verbose=0,
                 callbacks=[history],

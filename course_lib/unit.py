@@ -53,7 +53,6 @@ from ._base import (
     check_choice,
     check_images,
     check_layer_sizes,
-    check_n_samples,
     check_training_params,
     forget_fit,
     history_dict,
@@ -452,14 +451,7 @@ class UNIT(BaseEstimator):
             n_classes=0 if classes is None else classes.size,
             seed=next_seed(),
         )
-        weights = {
-            "gan": self.gan_weight,
-            "kl": self.kl_weight,
-            "reconstruction": self.reconstruction_weight,
-            "cycle_kl": self.cycle_kl_weight,
-            "cycle_reconstruction": self.cycle_reconstruction_weight,
-            "classifier": self.classifier_weight,
-        }
+        weights = {k: getattr(self, f"{k}_weight") for k in (*LOSS_TERMS, "classifier")}
         model = UNITModel(networks, weights, seed=next_seed(), name="unit")
         model.compile(
             d_optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=0.5),
@@ -534,10 +526,6 @@ class UNIT(BaseEstimator):
                         n_features=int(self.latent_dim), dtype=np.float32)  # fmt: skip
         return self._squeeze(self._run(self.model_.networks[f"decoder_{domain}"], z))
 
-    def reconstruct(self, X, domain):
-        """Encode in ``domain`` and decode in the same domain (latent mean)."""
-        return self.decode(self.encode(X, domain), domain)
-
     def translate(self, X, source="a"):
         """Encode images of ``source`` and decode them in the other domain."""
         target = "b" if self._domain(source) == "a" else "a"
@@ -547,12 +535,6 @@ class UNIT(BaseEstimator):
         """Translate to the other domain and back (the cycle reconstruction)."""
         target = "b" if self._domain(source) == "a" else "a"
         return self.translate(self.translate(X, source), target)
-
-    def sample(self, n, domain, seed=None):
-        """Decode ``n`` draws ``z ~ N(0, I)`` (from ``seed``) in ``domain``."""
-        n = check_n_samples(n)
-        z = as_rng(seed).standard_normal((n, int(self.latent_dim)))
-        return self.decode(z.astype(np.float32), domain)
 
     def predict(self, X, domain):
         """Classes from the latent head (only for a UNIT fitted with labels)."""
