@@ -202,6 +202,16 @@ def forget_fit(estimator) -> None:
         delattr(estimator, key)
 
 
+def check_known(labels, classes) -> None:
+    """Every label must be one of the ``classes`` seen in fit."""
+    unseen = np.setdiff1d(labels, classes)
+    if unseen.size:
+        raise ValueError(
+            f"label {unseen[0]} was never seen in fit; "
+            f"known classes: {np.asarray(classes).tolist()}"
+        )
+
+
 def history_dict(history) -> dict:
     """A ``keras.callbacks.History``'s per-epoch logs as lists of floats."""
     return {key: [float(v) for v in values] for key, values in history.history.items()}
@@ -280,16 +290,8 @@ class BaseGenerator(BaseEstimator):
             labels = rng.choice(self.classes_, size=n, p=self.class_prior_)
         else:
             labels = check_labels(np.full(n, y) if np.ndim(y) == 0 else y, n)
-        self._check_known(labels)
+        check_known(labels, self.classes_)
         return n, labels.astype(np.int64), rng
-
-    def _check_known(self, labels):
-        unseen = np.setdiff1d(labels, self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"label {unseen[0]} was never seen in fit; "
-                f"known classes: {self.classes_.tolist()}"
-            )
 
     def _finish_sample(self, X2d, labels):
         """Reshape flat samples to the training rows' shape; attach labels if any."""

@@ -24,6 +24,7 @@ from ._base import (
     BaseGenerator,
     as_rng,
     check_array,
+    check_known,
     check_labels,
     check_n_samples,
     forget_fit,
@@ -210,7 +211,7 @@ class EmpiricalPPFSampler(BaseGenerator):
                     "this sampler is class-conditional: pass one class as y=<int>"
                 )
             y = int(check_labels([y], 1)[0])
-            self._check_known([y])
+            check_known([y], self.classes_)
         elif y is not None:
             raise ValueError("this sampler was fitted without labels; omit y")
         values = np.quantile(self._table(y), q, axis=0)

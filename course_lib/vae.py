@@ -43,6 +43,7 @@ from ._base import (
     as_rng,
     check_array,
     check_choice,
+    check_known,
     check_labels,
     check_layer_sizes,
     check_param,
@@ -377,12 +378,7 @@ class VAE(BaseGenerator):
             raise ValueError("this conditional VAE needs the labels y of the rows")
         labels = np.full(n, check_labels([y], 1)[0]) if np.ndim(y) == 0 else y
         labels = check_labels(labels, n)
-        unseen = np.setdiff1d(labels, classes)
-        if unseen.size:
-            raise ValueError(
-                f"label {unseen[0]} was never seen in fit; "
-                f"known classes: {classes.tolist()}"
-            )
+        check_known(labels, classes)
         index = np.searchsorted(classes, labels)
         return keras.utils.to_categorical(index, len(classes)).astype(np.float32)
 
@@ -460,8 +456,7 @@ class VAE(BaseGenerator):
     def encode(self, X, y=None):
         """The posterior ``q(z | x)`` of each row (labels ``y`` for a conditional VAE):
         arrays ``mean, log_var`` of shape (n_samples, latent_dim)."""
-        mean, log_var = self._predict(self.model_.encoder, self._inputs(X, y))
-        return mean, log_var
+        return tuple(self._predict(self.model_.encoder, self._inputs(X, y)))
 
     def decode(self, z, y=None):
         """Decoder probabilities (the mean of ``p(x | z)``) for latent codes ``z``,

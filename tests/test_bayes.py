@@ -219,25 +219,6 @@ def test_regularization_path():
     diag = regularization_path(X, y, X_val, y_val, [0.01, 1.0], covariance="diag")
     assert diag[0]["covariance"] == "diag"
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from course_lib.plotting import plot_regularization_path
-
-    fig, axes = plot_regularization_path(rows + diag, title="path")
-    # per panel: 2 curves (full, diag) and 1 Ledoit–Wolf line
-    assert len(axes[0].lines) == 3 and len(axes[1].lines) == 3
-    plt.close(fig)
-    fig, axes = plot_regularization_path(rows, metrics=("accuracy",))
-    assert len(axes) == 1 and axes[0].get_ylabel() == "held-out accuracy"
-    plt.close(fig)
-    with pytest.raises(ValueError, match="at least one"):
-        plot_regularization_path([])
-    with pytest.raises(ValueError, match="metrics"):
-        plot_regularization_path(rows, metrics=("f1",))
-
 
 def test_adjacent_pixel_correlation():
     rng = np.random.default_rng(0)
