@@ -82,7 +82,7 @@ def compare_with_sklearn(X_train, X_test, epochs, learning_rate, seeds):
         lambda: [
             BernoulliRBM(n_hidden=256, epochs=1, persistent=persistent, verbose=False)
             .fit(X_train[:256])
-            .sample(1, n_steps=1)
+            .sample(1, sample_steps=1)
             for persistent in (True, False)
         ]
     )

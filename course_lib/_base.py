@@ -13,13 +13,21 @@ returns ``(X_new, y_new)``; ``y`` may be ``None`` (labels drawn from the class p
 an int (all ``n`` rows of that class) or an array of ``n`` labels. A generator fitted
 without labels returns ``X_new`` only.
 
+The fit contract, as scikit-learn's estimators keep it and visible in every ``fit``:
+forget the previous fit, validate the hyperparameters, then the data, compute into
+local variables and set the learned attributes last (:meth:`BaseGenerator._fitted`).
+So a fit or refit that raises leaves the model unfitted (``sample`` raises
+``NotFittedError``), with no wrapper around ``fit``. The one exception is Ctrl-C
+during a long training: like ``keras.Model.fit``, the model keeps the weights trained
+so far (the learned attributes are set from them, and the fit says so) before the
+``KeyboardInterrupt`` goes on.
+
 Samplers never touch global RNG state: they take ``seed`` (an int, ``None`` or a
 ``np.random.Generator``).
 """
 
 from __future__ import annotations
 
-import functools
 import numbers
 
 import numpy as np
@@ -29,15 +37,28 @@ from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 _NOT_FITTED = "This %(name)s is not fitted yet; call fit first"
+INTERRUPTED = "interrupted: the model keeps the weights of the {} finished epoch(s)"
 
 
-def check_random_state(seed) -> np.random.Generator:
-    """Turn ``None``, an int or a ``np.random.Generator`` into a Generator."""
+def as_rng(seed) -> np.random.Generator:
+    """Turn ``None``, an int or a ``np.random.Generator`` into a Generator.
+
+    (Not scikit-learn's ``check_random_state``, which returns a legacy
+    ``RandomState``.)"""
     try:
         return np.random.default_rng(seed)  # a Generator is returned unchanged
     except (TypeError, ValueError):
         msg = "seed must be None, an int >= 0 or a numpy.random.Generator"
         raise ValueError(f"{msg}, got {seed!r}") from None
+
+
+def seed_stream(seed):
+    """``next_seed()``: a new int seed drawn from ``seed`` at every call, one per
+    weight initializer or dropout layer, so a seeded network is reproducible
+    without global state; always ``None`` (Keras's global seed) when ``seed`` is None.
+    """
+    rng = None if seed is None else np.random.default_rng(seed)
+    return lambda: None if rng is None else int(rng.integers(2**31 - 1))
 
 
 def check_param(value, name: str, kind, **bounds):
@@ -53,6 +74,12 @@ def check_param(value, name: str, kind, **bounds):
         return check_scalar(value, name, kind, **bounds)
     except TypeError as exc:
         raise ValueError(str(exc)) from None
+
+
+def check_choice(value, name: str, choices) -> None:
+    """A string hyperparameter that must be one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
 
 
 def check_training_params(estimator, *, integers=(), nonnegative=()) -> None:
@@ -72,6 +99,14 @@ def check_training_params(estimator, *, integers=(), nonnegative=()) -> None:
     )
 
 
+def check_layer_sizes(sizes, name: str) -> tuple[int, ...]:
+    """A non-empty sequence of positive ints (layer widths or filter counts)."""
+    sizes = tuple(np.atleast_1d(sizes).tolist())
+    if not sizes or not all(isinstance(s, int) and s >= 1 for s in sizes):
+        raise ValueError(f"{name} must hold positive ints, got {sizes!r}")
+    return sizes
+
+
 def check_n_samples(n) -> int:
     """Validate the number of samples to draw: an integer >= 0."""
     return int(check_param(n, "n", numbers.Integral, min_val=0))
@@ -84,7 +119,6 @@ def check_array(
     ndim: int | None = None,
     min_samples: int = 1,
     value_range: tuple[float, float] | None = None,
-    binary: bool = False,
     n_features: int | None = None,
     dtype=np.float64,
 ) -> np.ndarray:
@@ -92,9 +126,9 @@ def check_array(
 
     scikit-learn's ``check_array`` (numeric, finite, at least ``min_samples`` rows,
     any number of dimensions) plus the course's own checks: ``ndim``, ``n_features``
-    (features per row: the product of the trailing dimensions), every value in
-    ``value_range`` (e.g. ``(0, 1)``) and ``binary`` (only 0 and 1). ``dtype=None``
-    keeps the input's numeric dtype. Raises ``ValueError`` saying what was wrong.
+    (features per row: the product of the trailing dimensions) and every value in
+    ``value_range`` (e.g. ``(0, 1)``). ``dtype=None`` keeps the input's numeric
+    dtype. Raises ``ValueError`` saying what was wrong.
     """
     if np.ndim(X) == 0:
         raise ValueError(f"{name} must have a samples axis, got a scalar")
@@ -122,11 +156,6 @@ def check_array(
                 f"{name} must lie in [{low}, {high}], got values in [{lo:g}, {hi:g}]; "
                 "scale images with course_lib.data.to_unit() first"
             )
-    if binary and X.size and not np.all((X == 0) | (X == 1)):
-        raise ValueError(
-            f"{name} must be binary (only 0 and 1) for a Bernoulli model; "
-            "binarize it first, e.g. course_lib.data.binarize(X)"
-        )
     return X
 
 
@@ -147,57 +176,77 @@ def check_labels(y, n_samples: int, *, name: str = "y") -> np.ndarray:
     return y.astype(np.int64)
 
 
-def _unfitted_if_it_fails(fit):
-    """Wrap ``fit`` so that a fit that raises leaves the model unfitted."""
+def check_images(X, *, name="X", shape=None, min_samples=1) -> np.ndarray:
+    """Images (N, H, W[, C]) in [0, 1] as float32 (N, H, W, C); ``shape``, if given,
+    is the (H, W, C) they must have."""
+    X = check_array(X, name=name, min_samples=min_samples, value_range=(0, 1),
+                    dtype=np.float32)  # fmt: skip
+    X = X[..., None] if X.ndim == 3 else X
+    if X.ndim != 4:
+        raise ValueError(f"{name} must be images (N, H, W[, C]), got shape {X.shape}")
+    if shape is not None and X.shape[1:] != tuple(shape):
+        raise ValueError(
+            f"{name} has images of shape {X.shape[1:]}; expected {tuple(shape)}"
+        )
+    return X
 
-    @functools.wraps(fit)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return fit(self, *args, **kwargs)
-        except BaseException:
-            self._reset()
-            raise
 
-    return wrapper
+def forget_fit(estimator) -> None:
+    """Delete every learned attribute (names ending in "_"): the first step of a
+    ``fit``, so that a fit or refit that raises leaves the estimator unfitted."""
+    for key in [k for k in vars(estimator) if k.endswith("_") and k[:2] != "__"]:
+        delattr(estimator, key)
+
+
+def check_known(labels, classes) -> None:
+    """Every label must be one of the ``classes`` seen in fit."""
+    unseen = np.setdiff1d(labels, classes)
+    if unseen.size:
+        raise ValueError(
+            f"label {unseen[0]} was never seen in fit; "
+            f"known classes: {np.asarray(classes).tolist()}"
+        )
+
+
+def history_dict(history) -> dict:
+    """A ``keras.callbacks.History``'s per-epoch logs as lists of floats."""
+    return {key: [float(v) for v in values] for key, values in history.history.items()}
 
 
 class BaseGenerator(BaseEstimator):
     """Base class: the ``sample`` contract and the class-conditional label handling.
 
-    Subclasses implement ``fit`` (its first line: ``X2d, y = self._validate_fit(X, y,
-    **checks)``) and ``sample`` (``n, labels, rng = self._prepare_sample(n, y, seed)``
-    first, ``return self._finish_sample(X_new, labels)`` last). Every ``fit`` is
-    wrapped so that when it raises, all learned attributes are deleted: a failed fit
-    or refit never leaves a half-fitted model, and ``sample`` then raises
-    ``NotFittedError``.
+    A subclass's ``fit`` reads, in order::
+
+        forget_fit(self)                                   # an earlier fit goes
+        ... check the hyperparameters ...
+        X2d, y, data = self._validate_fit(X, y, **checks)  # then the data
+        ... compute into local variables ...
+        return self._fitted(data, means_=means, ...)       # learned attributes last
+
+    and its ``sample`` starts with ``n, labels, rng = self._prepare_sample(n, y,
+    seed)`` and ends with ``return self._finish_sample(X_new, labels)``.
     """
 
     #: smallest number of training rows a class needs (e.g. 2 for a covariance)
     _min_samples_per_class = 1
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "fit" in vars(cls):
-            cls.fit = _unfitted_if_it_fails(vars(cls)["fit"])
-
-    def _reset(self):
-        """Delete every learned attribute (names ending in "_")."""
-        for key in [k for k in vars(self) if k.endswith("_") and k[:2] != "__"]:
-            delattr(self, key)
-
     def _validate_fit(self, X, y=None, **checks):
-        """Validate X (with :func:`check_array` ``checks``) and y, then record their
-        shape and classes. Returns ``(X2d, y)``: X as (n_samples, n_features) and y
-        as int64 or None. Sets ``feature_shape_``, ``n_features_in_``,
-        ``conditional_`` and, with labels, ``classes_``, ``class_counts_`` and
-        ``class_prior_``."""
-        self._reset()  # a refit starts from nothing
+        """Validate X (with :func:`check_array` ``checks``) and y; set nothing.
+
+        Returns ``(X2d, y, data)``: X as (n_samples, n_features), y as int64 or None,
+        and ``data``, the learned attributes that describe the training data, for
+        :meth:`_fitted`: ``feature_shape_``, ``n_features_in_``, ``conditional_``
+        and, with labels, ``classes_`` and ``class_prior_``.
+        """
         X = check_array(X, **checks)
         if X.ndim < 2:
             raise ValueError(
                 f"X must have shape (n_samples, n_features, ...), got {X.shape}; "
                 "for a single feature use X.reshape(-1, 1)"
             )
+        data = {"feature_shape_": tuple(X.shape[1:]), "conditional_": y is not None}
+        data["n_features_in_"] = int(np.prod(data["feature_shape_"]))
         if y is not None:
             y = check_labels(y, X.shape[0])
             classes, counts = np.unique(y, return_counts=True)
@@ -207,12 +256,14 @@ class BaseGenerator(BaseEstimator):
                     f"sample(s); {type(self).__name__} needs at least "
                     f"{self._min_samples_per_class} per class"
                 )
-            self.classes_, self.class_counts_ = classes, counts
-            self.class_prior_ = counts / counts.sum()
-        self.feature_shape_ = tuple(X.shape[1:])
-        self.n_features_in_ = int(np.prod(self.feature_shape_))
-        self.conditional_ = y is not None
-        return X.reshape(X.shape[0], -1), y
+            data.update(classes_=classes, class_prior_=counts / counts.sum())
+        return X.reshape(X.shape[0], -1), y, data
+
+    def _fitted(self, data, **learned):
+        """Set the learned attributes (``data`` from :meth:`_validate_fit` and
+        ``learned``) in one step, at the end of ``fit``; returns self."""
+        vars(self).update(data, **learned)
+        return self
 
     def _check_fitted(self):
         check_is_fitted(self, "n_features_in_", msg=_NOT_FITTED)
@@ -225,7 +276,7 @@ class BaseGenerator(BaseEstimator):
         or ``y`` itself when it is an array of ``n`` labels.
         """
         self._check_fitted()
-        n, rng = check_n_samples(n), check_random_state(seed)
+        n, rng = check_n_samples(n), as_rng(seed)
         if not self.conditional_:
             if y is not None:
                 msg = "was fitted without labels; fit(X, y) to sample a chosen class"
@@ -235,16 +286,8 @@ class BaseGenerator(BaseEstimator):
             labels = rng.choice(self.classes_, size=n, p=self.class_prior_)
         else:
             labels = check_labels(np.full(n, y) if np.ndim(y) == 0 else y, n)
-        self._check_known(labels)
+        check_known(labels, self.classes_)
         return n, labels.astype(np.int64), rng
-
-    def _check_known(self, labels):
-        unseen = np.setdiff1d(labels, self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"label {unseen[0]} was never seen in fit; "
-                f"known classes: {self.classes_.tolist()}"
-            )
 
     def _finish_sample(self, X2d, labels):
         """Reshape flat samples to the training rows' shape; attach labels if any."""

@@ -1,11 +1,10 @@
-"""Augmenting a rare class: the random-oversampling baseline and class augmentation.
+"""Augmenting a rare class with synthetic rows, the imbalanced-learn way.
 
 Whether augmentation helps a classifier is evaluation, in :mod:`course_lib.experiment`.
-
-The baseline every generator in the course is compared with is
-:class:`RandomOversampler`: it "generates" by resampling training rows with
-replacement, per class. It makes nothing new, so a generator earns its place only by
-beating it on a held-out, balanced test set.
+The baseline every generator in the course is compared with is imbalanced-learn's
+``RandomOverSampler``: it "generates" by resampling training rows with replacement. It
+makes nothing new, so a generator earns its place only by beating it on a held-out,
+balanced test set.
 
 :class:`GeneratorSampler` turns any course generator into an imbalanced-learn sampler
 (``fit_resample``), so it can stand in an ``imblearn.pipeline.Pipeline`` next to
@@ -14,71 +13,33 @@ beating it on a held-out, balanced test set.
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import validate_data
 
-from ._base import BaseGenerator, check_array, check_labels, check_random_state
+from ._base import as_rng, check_array, check_labels, check_param
 
-__all__ = [
-    "GeneratorSampler",
-    "RandomOversampler",
-    "augment_class",
-]
+__all__ = ["GeneratorSampler", "augment_class"]
 
 
-class RandomOversampler(BaseGenerator):
-    """Resample training rows with replacement (per class when fitted with labels).
-
-    The generator-API twin of ``imblearn.over_sampling.RandomOverSampler``: every
-    sample is an exact copy of a training row, which is why it cannot add information
-    and why a classifier tends to overfit the few minority rows it repeats.
-
-    Attributes
-    ----------
-    rows_ : array, shape (n_samples, n_features)
-        The training rows (kept in their original dtype).
-    """
-
-    def fit(self, X, y=None):
-        X2d, y = self._validate_fit(X, y, dtype=None)
-        self.rows_ = X2d.copy()
-        if y is not None:
-            # Row indices of each class, in class order, so sampling is one gather.
-            self.class_rows_ = [np.flatnonzero(y == c) for c in self.classes_]
-        return self
-
-    def sample(self, n, y=None, seed=None):
-        n, labels, rng = self._prepare_sample(n, y, seed)
-        if labels is None:
-            picked = rng.integers(0, self.rows_.shape[0], size=n)
-        else:
-            picked = np.empty(n, dtype=np.int64)
-            for k, c in enumerate(self.classes_):
-                where = np.flatnonzero(labels == c)
-                picked[where] = rng.choice(self.class_rows_[k], size=where.size)
-        return self._finish_sample(self.rows_[picked], labels)
-
-
-def augment_class(X, y, generator: BaseGenerator, *, label: int, n_new: int, seed=None):
-    """Fit ``generator`` on the rows of one class and append ``n_new`` samples of it.
+def augment_class(X, y, generator, *, label: int, n_new: int, seed=None):
+    """Append ``n_new`` synthetic rows of class ``label`` to ``(X, y)``.
 
     Parameters
     ----------
     X : array, shape (n_samples, ...)
     y : array of int, shape (n_samples,)
-    generator : an unfitted generator (it is fitted here, without labels).
+    generator : an unfitted course generator (fitted here, without labels, on the
+        rows of ``label`` only) or an imbalanced-learn over-sampler such as
+        ``RandomOverSampler`` (asked for ``n_new`` more rows of ``label``).
     label : the class to augment.
     n_new : number of synthetic rows to add.
 
     Returns
     -------
-    X_aug : array, shape (n_samples + n_new, ...), float32
+    X_aug : array, shape (n_samples + n_new, ...), float32; the new rows last
     y_aug : array of int64, shape (n_samples + n_new,)
     """
     X = check_array(X, dtype=np.float32)
@@ -86,6 +47,11 @@ def augment_class(X, y, generator: BaseGenerator, *, label: int, n_new: int, see
     rows = X[y == label]
     if rows.shape[0] == 0:
         raise ValueError(f"class {label} has no rows in y; nothing to fit on")
+    if hasattr(generator, "fit_resample"):
+        wanted = {label: rows.shape[0] + n_new}
+        sampler = clone(generator).set_params(sampling_strategy=wanted)
+        X_aug, y_aug = sampler.fit_resample(X.reshape(len(X), -1), y)
+        return X_aug.reshape((-1, *X.shape[1:])), y_aug
     synthetic = generator.fit(rows).sample(n_new, seed=seed)
     synthetic = np.asarray(synthetic, dtype=np.float32).reshape((n_new, *X.shape[1:]))
     X_aug = np.concatenate([X, synthetic])
@@ -129,15 +95,6 @@ class GeneratorSampler(BaseOverSampler):
         ``X_res[~synthetic_mask_]`` equals ``X``.
     """
 
-    _parameter_constraints: dict = {
-        "generator": [HasMethods(["fit", "sample"])],
-        "sampling_strategy": BaseOverSampler._parameter_constraints[
-            "sampling_strategy"
-        ],
-        "seed": [None, Interval(Integral, 0, None, closed="left"), np.random.Generator],
-        "conditional": ["boolean"],
-    }
-
     def __init__(
         self, generator, *, sampling_strategy="auto", seed=None, conditional=False
     ):
@@ -146,6 +103,17 @@ class GeneratorSampler(BaseOverSampler):
         self.seed = seed
         self.conditional = conditional
 
+    def _validate_params(self):
+        super()._validate_params()  # imbalanced-learn's check of sampling_strategy
+        if not all(
+            callable(getattr(self.generator, m, None)) for m in ("fit", "sample")
+        ):
+            raise ValueError(
+                f"generator must have fit and sample methods, got {self.generator!r}"
+            )
+        as_rng(self.seed)
+        check_param(self.conditional, "conditional", (bool, np.bool_))
+
     def _check_X_y(self, X, y, accept_sparse=None):
         # as imbalanced-learn's, but images (n, height, width[, channels]) are allowed
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
@@ -153,7 +121,7 @@ class GeneratorSampler(BaseOverSampler):
         return X, y, binarize_y
 
     def _fit_resample(self, X, y):
-        rng = check_random_state(self.seed)
+        rng = as_rng(self.seed)
         todo = {c: n for c, n in self.sampling_strategy_.items() if n > 0}
         self.generators_ = {}
         if self.conditional and todo:

@@ -27,7 +27,14 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.covariance import ledoit_wolf
 
-from ._base import BaseGenerator, check_array, check_labels, check_param
+from ._base import (
+    BaseGenerator,
+    check_array,
+    check_choice,
+    check_labels,
+    check_param,
+    forget_fit,
+)
 
 __all__ = ["GaussianBayesGenerator"]
 
@@ -44,7 +51,9 @@ class GaussianBayesGenerator(BaseGenerator):
         towards ``μ I`` by the data-driven Ledoit–Wolf amount. A number ``r``: use the
         maximum-likelihood covariance plus ``r I`` (in squared data units, e.g.
         ``1e-2`` for pixels in [0, 1]). ``0`` fails on singular covariances (MNIST),
-        with a message saying so.
+        with a message saying so. scikit-learn's
+        ``QuadraticDiscriminantAnalysis(reg_param=r)`` uses ``(1 - r) Σ + r I``: our
+        ``reg = r / (1 - r)`` times ``1 - r``, the same classifier only at ``r = 0``.
     covariance : {"full", "diag"}
         ``"full"``: the whole (regularized) covariance matrix. ``"diag"``: only its
         diagonal, i.e. pixels independent given the class — the same per-pixel
@@ -105,30 +114,35 @@ class GaussianBayesGenerator(BaseGenerator):
             for NaN, mismatched X/y lengths, a class with fewer than 2 samples, or a
             covariance that is not positive definite (then: regularize).
         """
-        X2d, y = self._validate_fit(X, y, min_samples=2)
-        if self.covariance not in ("full", "diag"):
-            raise ValueError(
-                f"covariance must be 'full' or 'diag', got {self.covariance!r}"
-            )
+        forget_fit(self)
+        check_choice(self.covariance, "covariance", ("full", "diag"))
         if self.reg != "ledoit_wolf":
             check_param(self.reg, "reg ('ledoit_wolf' or a number)", Real, min_val=0)
-        groups = [X2d] if y is None else [X2d[y == c] for c in self.classes_]
+        X2d, y, data = self._validate_fit(X, y, min_samples=2)
+        groups = [X2d] if y is None else [X2d[y == c] for c in data["classes_"]]
         fitted = zip(*[self._class_covariance(rows) for rows in groups], strict=True)
-        self.means_, self.covariances_, self.shrinkage_ = map(np.array, fitted)
-        self.cholesky_ = np.empty_like(self.covariances_)
-        for k, cov in enumerate(self.covariances_):
+        means, covariances, shrinkage = map(np.array, fitted)
+        cholesky = np.empty_like(covariances)
+        for k, cov in enumerate(covariances):
             try:
-                self.cholesky_[k] = np.linalg.cholesky(cov)
+                cholesky[k] = np.linalg.cholesky(cov)
             except np.linalg.LinAlgError:
-                which = "the data" if y is None else f"class {self.classes_[k]}"
+                which = "the data" if y is None else f"class {data['classes_'][k]}"
                 raise ValueError(
                     f"the covariance of {which} is not positive definite (singular: "
                     "some features are constant or there are fewer samples than "
                     f"features) with reg={self.reg!r}; use reg='ledoit_wolf' or a "
                     "positive reg such as 1e-2"
                 ) from None
-        self.log_prior_ = np.zeros(1) if y is None else np.log(self.class_prior_)
-        return self
+        log_prior = np.zeros(1) if y is None else np.log(data["class_prior_"])
+        return self._fitted(
+            data,
+            means_=means,
+            covariances_=covariances,
+            cholesky_=cholesky,
+            shrinkage_=shrinkage,
+            log_prior_=log_prior,
+        )
 
     # ---- generating -----------------------------------------------------------------
     def sample(self, n, y=None, seed=None):

@@ -9,7 +9,7 @@ keeps the downstream model fixed and simple:
   (:class:`CNNClassifier` with ``architecture="small"``).
 
 :class:`CNNClassifier` also builds the Kannada-MNIST paper's baseline (Prabhu 2019,
-Keras' ``mnist_cnn`` example) and a deeper CNN; its penultimate dense layer, named
+Keras' ``mnist_cnn`` example); its penultimate dense layer, named
 ``"features"``, is the feature space the course's sample-quality metrics use.
 
 All follow scikit-learn's ``fit(X, y)`` / ``predict(X)`` convention and take images
@@ -21,18 +21,26 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ._base import (
-    check_array,
+    INTERRUPTED,
+    as_rng,
+    check_choice,
+    check_images,
     check_labels,
-    check_random_state,
     check_training_params,
+    forget_fit,
+    history_dict,
+    seed_stream,
 )
 
 __all__ = [
@@ -45,38 +53,37 @@ __all__ = [
 ]
 
 CLASSIFIERS = ("logreg", "cnn")
-ARCHITECTURES = ("mnist_cnn", "deep", "small")
+ARCHITECTURES = ("mnist_cnn", "small")
 _PREDICT_BATCH = 1024
 
 
-class _FlattenLogReg:
-    """Logistic regression on flattened pixels; images in, labels out."""
+def flatten(X) -> np.ndarray:
+    """Rows of any shape (e.g. images) as float32 vectors, shape (n, n_features)."""
+    X = np.asarray(X, dtype=np.float32)
+    return X.reshape(len(X), -1)
 
-    def __init__(self, *, C: float = 0.1, max_iter: int = 100, seed: int = 0):
-        self.C = C
-        self.max_iter = max_iter
-        self.seed = seed
 
-    def fit(self, X, y):
-        X = check_array(X, min_samples=2, dtype=np.float32)
-        y = check_labels(y, X.shape[0])
-        self.model_ = LogisticRegression(
-            C=self.C, max_iter=self.max_iter, random_state=self.seed
-        )
-        # lbfgs on a few thousand rows does many small matrix products, where BLAS
-        # threads cost more than they give (measured: 0.4 s on one thread vs 18 s
-        # with the default threads on a busy 2-core machine).
+class _OneThreadLogisticRegression(LogisticRegression):
+    """scikit-learn's logistic regression, fitted on one BLAS thread and quietly.
+
+    lbfgs on a few thousand rows does many small matrix products, where BLAS threads
+    cost more than they give (measured: 0.4 s on one thread vs 18 s with the default
+    threads on a busy 2-core machine). ``max_iter`` is a deliberate early stop (C
+    and max_iter together set the regularisation of this probe), so lbfgs not
+    converging is expected and not warned about.
+    """
+
+    def fit(self, X, y, sample_weight=None):
         with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
-            # max_iter is a deliberate early stop (C and max_iter together set the
-            # regularisation of this probe), so lbfgs not converging is expected.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.model_.fit(X.reshape(X.shape[0], -1), y)
-        self.classes_ = self.model_.classes_
-        return self
+            return super().fit(X, y, sample_weight)
 
-    def predict(self, X):
-        X = check_array(X, dtype=np.float32)
-        return self.model_.predict(X.reshape(X.shape[0], -1))
+
+def make_logreg(*, C: float = 0.1, max_iter: int = 100, seed: int = 0) -> Pipeline:
+    """Logistic regression on flattened pixels, as a scikit-learn ``Pipeline``
+    (images in, labels out), so it clones and cross-validates like any estimator."""
+    logreg = _OneThreadLogisticRegression(C=C, max_iter=max_iter, random_state=seed)
+    return Pipeline([("flatten", FunctionTransformer(flatten)), ("logreg", logreg)])
 
 
 # ---- the CNNs ----------------------------------------------------------------------
@@ -85,8 +92,6 @@ def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
 
     - ``"mnist_cnn"`` (Prabhu 2019's Kannada-MNIST baseline, Keras' ``mnist_cnn``):
       conv 32 -> conv 64 -> max-pool -> dropout 0.25 -> dense 128 -> dropout 0.5.
-    - ``"deep"`` (a deeper CNN): conv 32 -> conv 64 -> pool -> conv 128 -> pool ->
-      conv 256 -> pool -> dropout 0.5 -> dense 512 -> dropout 0.5.
     - ``"small"``: conv 16 -> pool -> conv 32 -> pool -> dense 64 (fast).
 
     Every convolution is 3x3 with ReLU; the last hidden dense layer is named
@@ -105,14 +110,8 @@ def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
     import keras
     from keras import layers
 
-    if architecture not in ARCHITECTURES:
-        raise ValueError(
-            f"unknown architecture {architecture!r}; valid: {', '.join(ARCHITECTURES)}"
-        )
-    seeds = np.random.default_rng(seed) if seed is not None else None
-
-    def next_seed():
-        return None if seeds is None else int(seeds.integers(2**31 - 1))
+    check_choice(architecture, "architecture", ARCHITECTURES)
+    next_seed = seed_stream(seed)
 
     def conv(filters, padding):
         return layers.Conv2D(
@@ -134,12 +133,6 @@ def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
         body = [conv(32, "valid"), conv(64, "valid"), layers.MaxPooling2D()]
         body += [dropout(0.25), layers.Flatten()]
         head = [dense(128, activation="relu", name="features"), dropout(0.5)]
-    elif architecture == "deep":
-        body = [conv(32, "same"), conv(64, "same"), layers.MaxPooling2D()]
-        body += [conv(128, "same"), layers.MaxPooling2D()]
-        body += [conv(256, "same"), layers.MaxPooling2D()]
-        body += [dropout(0.5), layers.Flatten()]
-        head = [dense(512, activation="relu", name="features"), dropout(0.5)]
     else:
         body = [conv(16, "same"), layers.MaxPooling2D()]
         body += [conv(32, "same"), layers.MaxPooling2D(), layers.Flatten()]
@@ -155,7 +148,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    architecture : ``"mnist_cnn"`` (default), ``"deep"`` or ``"small"``
+    architecture : ``"mnist_cnn"`` (default) or ``"small"``
         (see :func:`build_cnn`)
     epochs, batch_size, learning_rate : training length, minibatch size, Adam step
     seed : int or None; seeds the weights, the dropout masks and the shuffling
@@ -165,8 +158,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     model_ : keras.Model, images -> logits
     classes_ : the sorted labels seen in ``fit``
     input_shape_ : (height, width, channels) of the training images
-    history_ : dict of per-epoch lists (``loss``, ``accuracy``, and ``val_*`` with
-        ``validation_data``)
+    history_ : dict of per-epoch lists (``loss``, ``accuracy``)
     """
 
     def __init__(
@@ -184,59 +176,23 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.seed = seed
 
-    @staticmethod
-    def _images(X, *, min_samples=1, shape=None):
-        """Validate images (N, H, W[, C]) in [0, 1]; return float32 (N, H, W, C)."""
-        X = check_array(
-            X, min_samples=min_samples, value_range=(0, 1), dtype=np.float32
-        )
-        if X.ndim == 3:
-            X = X[..., None]
-        if X.ndim != 4:
-            raise ValueError(f"X must be images (N, H, W[, C]), got shape {X.shape}")
-        if shape is not None and X.shape[1:] != shape:
-            raise ValueError(
-                f"X has images of shape {X.shape[1:]}; expected {shape} (the "
-                "training images' shape)"
-            )
-        return X
-
-    def fit(self, X, y, validation_data=None):
-        """Train on images ``X`` (N, H, W[, C]) in [0, 1] with labels ``y``.
-
-        ``validation_data=(X_val, y_val)`` is scored after each epoch (``val_*``
-        entries of ``history_``). Returns self.
-        """
+    def fit(self, X, y):
+        """Train on images ``X`` (N, H, W[, C]) in [0, 1] with labels ``y``; returns
+        self. Ctrl-C keeps the weights trained so far, as ``keras.Model.fit`` does."""
         import keras
         import tensorflow as tf
 
-        if self.architecture not in ARCHITECTURES:
-            raise ValueError(
-                f"unknown architecture {self.architecture!r}; "
-                f"valid: {', '.join(ARCHITECTURES)}"
-            )
+        forget_fit(self)
+        check_choice(self.architecture, "architecture", ARCHITECTURES)
         check_training_params(self)
-        rng = check_random_state(self.seed)
-        X = self._images(X, min_samples=2)
+        rng = as_rng(self.seed)
+        X = check_images(X, min_samples=2)
         y = check_labels(y, X.shape[0])
         classes = np.unique(y)
-        validation = None
-        if validation_data is not None:
-            X_val, y_val = validation_data
-            X_val = self._images(X_val, shape=X.shape[1:])
-            y_val = check_labels(y_val, X_val.shape[0], name="validation y")
-            if not np.isin(y_val, classes).all():
-                raise ValueError("validation labels hold a class not seen in y")
-            validation = (X_val, np.searchsorted(classes, y_val))
 
-        self.classes_, self.input_shape_ = classes, X.shape[1:]
-        self.model_ = build_cnn(
-            self.architecture,
-            self.input_shape_,
-            classes.size,
-            seed=int(rng.integers(2**31 - 1)),
-        )
-        self.model_.compile(
+        seed = int(rng.integers(2**31 - 1))
+        model = build_cnn(self.architecture, X.shape[1:], classes.size, seed=seed)
+        model.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
@@ -246,27 +202,31 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             .shuffle(X.shape[0], seed=int(rng.integers(2**31 - 1)))
             .batch(int(self.batch_size))
         )
-        history = self.model_.fit(
-            train,
-            epochs=int(self.epochs),
-            validation_data=validation,
-            shuffle=False,  # the dataset shuffles (seeded)
-            verbose=0,
-        )
-        self.history_ = {k: [float(v) for v in h] for k, h in history.history.items()}
+        history = keras.callbacks.History()
+        learned = dict(classes_=classes, input_shape_=X.shape[1:], model_=model)
+        try:
+            model.fit(
+                train,
+                epochs=int(self.epochs),
+                shuffle=False,  # the dataset shuffles (seeded)
+                verbose=0,
+                callbacks=[history],
+            )
+        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
+            vars(self).update(learned, history_=history_dict(history))
+            print(INTERRUPTED.format(len(history.epoch)), flush=True)
+            raise
+        vars(self).update(learned, history_=history_dict(history))
         return self
 
     def _logits(self, X):
         check_is_fitted(self, "model_")
-        X = self._images(X, min_samples=0, shape=self.input_shape_)
+        X = check_images(X, min_samples=0, shape=self.input_shape_)
         return self.model_.predict(X, batch_size=_PREDICT_BATCH, verbose=0)
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the logits), shape (N, n_classes)."""
-        logits = self._logits(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        return p / p.sum(axis=1, keepdims=True)
+        return softmax(self._logits(X).astype(np.float64), axis=1)
 
     def predict(self, X):
         """The most probable class of each image."""
@@ -283,7 +243,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         import keras
 
         check_is_fitted(self, "model_")
-        X = self._images(X, min_samples=0, shape=self.input_shape_)
+        X = check_images(X, min_samples=0, shape=self.input_shape_)
         layer = self.model_.get_layer("features")
         extractor = keras.Model(self.model_.inputs, layer.output)
         return extractor.predict(X, batch_size=_PREDICT_BATCH, verbose=0)
@@ -292,7 +252,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 def make_classifier(kind: str = "logreg", *, seed: int = 0, **params):
     """A fresh, unfitted classifier of the given kind (see ``CLASSIFIERS``)."""
     if kind == "logreg":
-        return _FlattenLogReg(seed=seed, **params)
+        return make_logreg(seed=seed, **params)
     if kind == "cnn":
         params = {"epochs": 5, **params}
         return CNNClassifier("small", seed=seed, **params)

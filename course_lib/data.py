@@ -61,7 +61,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from ._base import check_labels, check_param, check_random_state
+from ._base import as_rng, check_labels, check_param
 
 __all__ = [
     "DATASETS",
@@ -455,7 +455,7 @@ def subsample(X, y, n, seed=0):
     share = np.floor(quota).astype(np.int64)
     order = np.lexsort((np.arange(labels.size), -(quota - share)))
     share[order[: n - int(share.sum())]] += 1
-    rng = check_random_state(seed)
+    rng = as_rng(seed)
     picked = [
         rng.choice(np.flatnonzero(inverse == k), size=share[k], replace=False)
         for k in range(labels.size)

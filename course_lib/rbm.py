@@ -21,8 +21,8 @@ gradient of ``mean F(v_data) - mean F(v_k)`` with the chain's end ``v_k`` held f
 
 Implementation
 --------------
-One ``tf.function`` per (k, persistent) runs a whole epoch: it permutes the rows of
-the training tensor and loops over mini-batches with ``tf.range``, so an epoch is one
+One ``tf.function`` per (k_steps, persistent) runs a whole epoch: it permutes the rows
+of the training tensor and loops over mini-batches with ``tf.range``, so an epoch is one
 call into TensorFlow, traced once per process and shared by every model and refit.
 All state (parameters, momentum, persistent chains) is created in ``fit``, outside
 traced code. The Gibbs draws are stateless random numbers keyed by a seed, so nothing
@@ -40,12 +40,15 @@ import tensorflow as tf
 from scipy.special import expit
 
 from ._base import (
+    INTERRUPTED,
     BaseGenerator,
+    as_rng,
     check_array,
+    check_choice,
     check_n_samples,
     check_param,
-    check_random_state,
     check_training_params,
+    forget_fit,
 )
 
 __all__ = ["BernoulliRBM", "bernoulli", "cd_gradient", "free_energy"]
@@ -72,8 +75,9 @@ def free_energy(v, W, b, c):
     return -tf.linalg.matvec(v, b) - tf.reduce_sum(tf.nn.softplus(v @ W + c), axis=1)
 
 
-def cd_gradient(v_pos, W, b, c, seed, k=1, chain=None):
-    """The CD-k (``chain=None``) or PCD-k gradient estimate on one mini-batch.
+def cd_gradient(v_pos, W, b, c, seed, k_steps=1, chain=None):
+    """The CD-k (``chain=None``) or PCD-k gradient estimate on one mini-batch
+    (``k_steps`` is the k: Gibbs steps per update).
 
     Returns ``([dW, db, dc], h_k)``: the gradients of ``mean F(v_pos) - mean F(v_k)``
     with ``v_k`` held fixed (minus the log-likelihood gradient estimate: descend it),
@@ -85,11 +89,11 @@ def cd_gradient(v_pos, W, b, c, seed, k=1, chain=None):
     """
     h_pos = tf.sigmoid(v_pos @ W + c)
     h = bernoulli(h_pos, fold_in(seed, 0)) if chain is None else chain
-    for step in range(1, k + 1):
+    for step in range(1, k_steps + 1):
         v_prob = tf.sigmoid(tf.matmul(h, W, transpose_b=True) + b)
         v_neg = bernoulli(v_prob, fold_in(seed, 2 * step - 1))
         h_neg = tf.sigmoid(v_neg @ W + c)
-        if step < k or chain is not None:
+        if step < k_steps or chain is not None:
             h = bernoulli(h_neg, fold_in(seed, 2 * step))
     inv_n = 1.0 / tf.cast(tf.shape(v_pos)[0], v_pos.dtype)
     # both phases in one matmul: [v+; v-]^T [-h+; h-] / n
@@ -103,11 +107,11 @@ def cd_gradient(v_pos, W, b, c, seed, k=1, chain=None):
 
 
 @functools.cache
-def _epoch_fn(k: int, persistent: bool, momentum: bool, decay: bool):
+def _epoch_fn(k_steps: int, persistent: bool, momentum: bool, decay: bool):
     """The traced epoch: ``n_samples // batch_size`` (momentum) SGD updates in place.
 
-    One variant per (k, persistent, momentum > 0, weight decay > 0): each pass over
-    W costs about as much as a fifth of a batch's matrix multiplies, so plain SGD
+    One variant per (k_steps, persistent, momentum > 0, weight decay > 0): each pass
+    over W costs about as much as a fifth of a batch's matrix multiplies, so plain SGD
     skips the velocity and a model without weight decay skips that term.
     """
 
@@ -118,7 +122,8 @@ def _epoch_fn(k: int, persistent: bool, momentum: bool, decay: bool):
         for i in tf.range(tf.shape(X)[0] // batch_size):
             v_pos = tf.gather(X, order[i * batch_size : (i + 1) * batch_size])
             start = chain if persistent else None
-            grads, h = cd_gradient(v_pos, W, b, c, fold_in(seed, i + 1), k, start)
+            seed_i = fold_in(seed, i + 1)
+            grads, h = cd_gradient(v_pos, W, b, c, seed_i, k_steps, start)
             if persistent:
                 chain.assign(h)
             if decay:
@@ -153,10 +158,10 @@ def _scores(v, flips, W, b, c):
     input_signature=[_MATRIX, _MATRIX, _VECTOR, _VECTOR]
     + [tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int64)]
 )
-def _gibbs(v, W, b, c, steps, seed):
-    """``steps`` block Gibbs steps v -> h -> v; returns (binary v, p(v|h))."""
+def _gibbs(v, W, b, c, sample_steps, seed):
+    """``sample_steps`` block Gibbs steps v -> h -> v; returns (binary v, p(v|h))."""
     v_prob = v
-    for step in tf.range(steps):
+    for step in tf.range(sample_steps):
         h = bernoulli(tf.sigmoid(v @ W + c), fold_in(seed, 2 * step))
         v_prob = tf.sigmoid(tf.matmul(h, W, transpose_b=True) + b)
         v = bernoulli(v_prob, fold_in(seed, 2 * step + 1))
@@ -170,7 +175,7 @@ class BernoulliRBM(BaseGenerator):
     ----------
     n_hidden : int
         Number of binary hidden units (feature detectors).
-    k : int
+    k_steps : int
         Gibbs steps per parameter update (the k of CD-k / PCD-k).
     persistent : bool
         False: CD-k, chains restart at the mini-batch. True: PCD, ``batch_size``
@@ -191,7 +196,8 @@ class BernoulliRBM(BaseGenerator):
     verbose : bool
         Print one progress line per epoch (one per class when fitted with labels).
     sample_steps : int
-        Default number of Gibbs steps of :meth:`sample`.
+        Gibbs steps (v -> h -> v) of :meth:`sample` (its default; :meth:`sample`
+        and :meth:`gibbs` take ``sample_steps`` too).
     sample_init : ``"random"`` or ``"data"``
         Default start of the chains of :meth:`sample`.
 
@@ -218,7 +224,7 @@ class BernoulliRBM(BaseGenerator):
         self,
         *,
         n_hidden: int = 256,
-        k: int = 1,
+        k_steps: int = 1,
         persistent: bool = False,
         learning_rate: float = 0.05,
         batch_size: int = 64,
@@ -231,7 +237,7 @@ class BernoulliRBM(BaseGenerator):
         sample_init: str = "random",
     ):
         self.n_hidden = n_hidden
-        self.k = k
+        self.k_steps = k_steps
         self.persistent = persistent
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -245,7 +251,7 @@ class BernoulliRBM(BaseGenerator):
 
     def _check_params(self):
         check_training_params(
-            self, integers=("n_hidden", "k"), nonnegative=("weight_decay",)
+            self, integers=("n_hidden", "k_steps"), nonnegative=("weight_decay",)
         )
         check_param(self.sample_steps, "sample_steps", Integral, min_val=0)
         check_param(
@@ -257,11 +263,8 @@ class BernoulliRBM(BaseGenerator):
             include_boundaries="left",
         )
         check_param(self.persistent, "persistent", (bool, np.bool_))
-        check_random_state(self.seed)
-        if self.sample_init not in ("random", "data"):
-            raise ValueError(
-                f"sample_init must be 'random' or 'data', got {self.sample_init!r}"
-            )
+        as_rng(self.seed)
+        check_choice(self.sample_init, "sample_init", ("random", "data"))
 
     def _check_unconditional(self, method: str):
         self._check_fitted()
@@ -285,21 +288,25 @@ class BernoulliRBM(BaseGenerator):
 
     # ---- fitting --------------------------------------------------------------------
     def fit(self, X, y=None):
-        """Train on ``X`` (values in [0, 1]), one RBM per class when ``y`` is given."""
-        X2d, y = self._validate_fit(X, y, value_range=(0, 1), dtype=np.float32)
+        """Train on ``X`` (values in [0, 1]), one RBM per class when ``y`` is given.
+
+        Ctrl-C during training keeps the weights of the finished epochs (and says
+        so) before the ``KeyboardInterrupt`` goes on; with labels, a fit interrupted
+        in one class's RBM leaves this model unfitted.
+        """
+        forget_fit(self)
         self._check_params()
-        rng = check_random_state(self.seed)
-        self.models_ = None
+        X2d, y, data = self._validate_fit(X, y, value_range=(0, 1), dtype=np.float32)
+        rng = as_rng(self.seed)
         if y is None:
-            self._fit_one(X2d, rng)
-            return self
-        self.models_, self.history_ = {}, {}
-        for cls in self.classes_:
+            return self._fitted(data, models_=None, **self._train(X2d, rng, data))
+        models, histories = {}, {}
+        for cls in data["classes_"]:
             seed = int(rng.integers(2**31 - 1))
             params = {**self.get_params(), "seed": seed, "verbose": False}
-            rows = X2d[y == cls].reshape(-1, *self.feature_shape_)
-            model = self.models_[int(cls)] = BernoulliRBM(**params).fit(rows)
-            self.history_[int(cls)] = history = model.history_
+            rows = X2d[y == cls].reshape(-1, *data["feature_shape_"])
+            model = models[int(cls)] = BernoulliRBM(**params).fit(rows)
+            histories[int(cls)] = history = model.history_
             if self.verbose:
                 print(
                     f"class {cls}: {len(rows):5d} rows, {self.epochs} epochs  recon "
@@ -308,57 +315,66 @@ class BernoulliRBM(BaseGenerator):
                     f"{sum(history['epoch_time']):6.1f} s",
                     flush=True,
                 )
-        return self
+        return self._fitted(data, models_=models, history_=histories)
 
-    def _fit_one(self, X2d, rng):
+    def _train(self, X2d, rng, data) -> dict:
+        """Train one RBM on ``X2d``; returns its learned attributes."""
         n_samples, n_features = X2d.shape
         batch_size = min(self.batch_size, n_samples)
         # small random weights and zero biases, as scikit-learn does
         W = rng.normal(0.0, 0.01, (n_features, self.n_hidden)).astype(np.float32)
         b, c = np.zeros(n_features), np.zeros(self.n_hidden)
-        self._params = [_variable(value) for value in (W, b, c)]
+        params = [_variable(value) for value in (W, b, c)]
         velocities = [_variable(np.zeros_like(value)) for value in (W, b, c)]
         # PCD chains: hidden samples of batch_size chains, started from data rows
         start = expit(X2d[rng.choice(n_samples, batch_size, replace=False)] @ W)
         chain = _variable(rng.random(start.shape) < start)
         seeds = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
         monitor = rng.choice(n_samples, min(n_samples, _N_MONITOR), replace=False)
-        self._init_rows_ = X2d[monitor]
         flips = tf.constant(rng.integers(n_features, size=len(monitor)))
         epoch = _epoch_fn(
-            self.k, bool(self.persistent), self.momentum > 0, self.weight_decay > 0
+            self.k_steps,
+            bool(self.persistent),
+            self.momentum > 0,
+            self.weight_decay > 0,
         )
-        state = [self._params, velocities, chain]
         hyper = [tf.constant(batch_size)] + [
             tf.constant(value, tf.float32)
             for value in (self.learning_rate, self.momentum, self.weight_decay)
         ]
         # trace for data of any shape (a no-op once traced): one trace serves all fits
-        spec = [_MATRIX, *state, tf.TensorSpec([2], tf.int64), *hyper]
-        epoch.get_concrete_function(*spec)
+        spec = [_MATRIX, params, velocities, chain, tf.TensorSpec([2], tf.int64)]
+        epoch.get_concrete_function(*spec, *hyper)
         X_tf = tf.constant(X2d)
         keys = ("reconstruction_error", "pseudo_likelihood", "epoch_time")
-        self.history_ = {key: [] for key in keys}
-        for i in range(1, self.epochs + 1):
-            started = time.perf_counter()
-            seed = seeds.uniform_full_int([2], tf.int64)
-            epoch(X_tf, self._params, velocities, chain, seed, *hyper)
-            recon, pseudo = _scores(self._init_rows_, flips, *self._params)
-            values = (float(tf.reduce_mean(recon)), float(tf.reduce_mean(pseudo)))
-            values += (time.perf_counter() - started,)
-            for key, value in zip(keys, values, strict=True):
-                self.history_[key].append(value)
-            if self.verbose:
-                print(
-                    f"epoch {i:3d}/{self.epochs}  recon {values[0]:.4f}  "
-                    f"pseudo-LL {values[1]:8.2f}  {values[2]:5.2f} s",
-                    flush=True,
-                )
+        history = {key: [] for key in keys}
+        learned = dict(params_=params, init_rows_=X2d[monitor], history_=history)
+        try:
+            for i in range(1, self.epochs + 1):
+                started = time.perf_counter()
+                seed = seeds.uniform_full_int([2], tf.int64)
+                epoch(X_tf, params, velocities, chain, seed, *hyper)
+                recon, pseudo = _scores(learned["init_rows_"], flips, *params)
+                values = (float(tf.reduce_mean(recon)), float(tf.reduce_mean(pseudo)))
+                values += (time.perf_counter() - started,)
+                for key, value in zip(keys, values, strict=True):
+                    history[key].append(value)
+                if self.verbose:
+                    print(
+                        f"epoch {i:3d}/{self.epochs}  recon {values[0]:.4f}  "
+                        f"pseudo-LL {values[1]:8.2f}  {values[2]:5.2f} s",
+                        flush=True,
+                    )
+        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
+            self._fitted(data, models_=None, **learned)
+            print(INTERRUPTED.format(len(history["epoch_time"])), flush=True)
+            raise
+        return learned
 
     # ---- learned parameters and inference -------------------------------------------
     def _param(self, i, name):
         self._check_unconditional(name)
-        return self._params[i].numpy()
+        return self.params_[i].numpy()
 
     weights_ = property(lambda self: self._param(0, "weights_"))
     visible_bias_ = property(lambda self: self._param(1, "visible_bias_"))
@@ -367,13 +383,13 @@ class BernoulliRBM(BaseGenerator):
     def transform(self, X) -> np.ndarray:
         """Hidden-unit probabilities p(h=1|v), shape (n_samples, n_hidden), float32."""
         self._check_unconditional("transform")
-        W, _, c = self._params
+        W, _, c = self.params_
         return tf.sigmoid(self._check_X(X) @ W + c).numpy()
 
     def free_energy(self, X) -> np.ndarray:
         """F(v) = -v·b - sum_j softplus(c_j + (vW)_j) per row, shape (n_samples,)."""
         self._check_unconditional("free_energy")
-        return free_energy(self._check_X(X), *self._params).numpy().astype(np.float64)
+        return free_energy(self._check_X(X), *self.params_).numpy().astype(np.float64)
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Mean squared error per pixel of the mean-field reconstruction, per row.
@@ -395,32 +411,32 @@ class BernoulliRBM(BaseGenerator):
     def _score(self, X, which, method, seed=0):
         self._check_unconditional(method)
         v = self._check_X(X)
-        flips = check_random_state(seed).integers(v.shape[1], size=v.shape[0])
-        return _scores(v, flips, *self._params)[which].numpy().astype(np.float64)
+        flips = as_rng(seed).integers(v.shape[1], size=v.shape[0])
+        return _scores(v, flips, *self.params_)[which].numpy().astype(np.float64)
 
     # ---- sampling -------------------------------------------------------------------
-    def gibbs(self, v, steps: int = 1, seed=None, binary: bool = False) -> np.ndarray:
-        """Run ``steps`` block-Gibbs steps (v -> h -> v) from each row of ``v``.
+    def gibbs(self, v, sample_steps=1, seed=None, binary=False) -> np.ndarray:
+        """Run ``sample_steps`` block-Gibbs steps (v -> h -> v) from each row of ``v``.
 
         Returns the visible probabilities p(v|h) of the last step (``binary=False``)
         or the binary visible sample (``binary=True``), shaped like ``v``.
         """
         self._check_unconditional("gibbs")
-        steps = check_n_samples(steps)
+        sample_steps = check_n_samples(sample_steps)
         v = np.asarray(v)
-        out = self._run_gibbs(self._check_X(v, name="v"), steps, seed, binary)
+        out = self._run_gibbs(self._check_X(v, name="v"), sample_steps, seed, binary)
         return out.reshape(v.shape)
 
-    def _run_gibbs(self, v2d, steps, seed, binary):
-        seed = check_random_state(seed).integers(0, 2**62, size=2)
-        v, v_prob = _gibbs(v2d, *self._params, steps, seed)
+    def _run_gibbs(self, v2d, sample_steps, seed, binary):
+        seed = as_rng(seed).integers(0, 2**62, size=2)
+        v, v_prob = _gibbs(v2d, *self.params_, sample_steps, seed)
         return (v if binary else v_prob).numpy()
 
     def _start_chains(self, n, init, rng):
         if isinstance(init, str) and init == "random":
             return (rng.random((n, self.n_features_in_)) < 0.5).astype(np.float32)
         if isinstance(init, str) and init == "data":
-            return self._init_rows_[rng.integers(len(self._init_rows_), size=n)]
+            return self.init_rows_[rng.integers(len(self.init_rows_), size=n)]
         if isinstance(init, str):
             raise ValueError(f"init must be 'random', 'data' or an array, got {init!r}")
         rows = self._check_X(init, name="init").numpy()
@@ -432,19 +448,20 @@ class BernoulliRBM(BaseGenerator):
         y=None,
         seed=None,
         *,
-        n_steps: int | None = None,
+        sample_steps: int | None = None,
         init=None,
         binary: bool = False,
     ):
-        """Draw ``n`` rows by running ``n`` independent Gibbs chains for ``n_steps``.
+        """Draw ``n`` rows by running ``n`` independent Gibbs chains for
+        ``sample_steps``.
 
         Parameters
         ----------
         n : number of rows.
         y : None, int or array of n labels (only when fitted with labels).
         seed : int, None or np.random.Generator (chain starts and all Gibbs draws).
-        n_steps : Gibbs steps per chain (v -> h -> v counts as one); None uses
-            ``sample_steps``.
+        sample_steps : Gibbs steps per chain (v -> h -> v counts as one); None uses
+            the ``sample_steps`` the model was built with.
         init : None (use ``sample_init``), ``"random"`` (every pixel a fair coin),
             ``"data"`` (random training rows kept by ``fit``) or an array of starting
             rows (used cyclically).
@@ -457,7 +474,9 @@ class BernoulliRBM(BaseGenerator):
             and, when fitted with labels, ``y_new`` (n,) int64.
         """
         n, labels, rng = self._prepare_sample(n, y, seed)
-        n_steps = check_n_samples(self.sample_steps if n_steps is None else n_steps)
+        if sample_steps is None:
+            sample_steps = self.sample_steps
+        sample_steps = check_n_samples(sample_steps)
         init = self.sample_init if init is None else init
         flat = np.empty((n, self.n_features_in_), np.float32)
         groups = [(self, slice(None))] if labels is None else []
@@ -465,5 +484,7 @@ class BernoulliRBM(BaseGenerator):
             groups.append((self.models_[int(cls)], labels == cls))
         for model, where in groups:
             start = model._start_chains(len(flat[where]), init, rng)
-            flat[where] = model._run_gibbs(start, n_steps, rng, binary) if n else start
+            flat[where] = (
+                model._run_gibbs(start, sample_steps, rng, binary) if n else start
+            )
         return self._finish_sample(flat, labels)

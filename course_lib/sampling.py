@@ -17,30 +17,25 @@ Nothing here imports TensorFlow.
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Integral, Real
 
 import numpy as np
 
 from ._base import (
     BaseGenerator,
+    as_rng,
     check_array,
+    check_known,
     check_labels,
     check_n_samples,
-    check_param,
-    check_random_state,
+    forget_fit,
 )
 
 __all__ = [
     "EmpiricalPPFSampler",
     "check_quantiles",
     "compare_to_distribution",
-    "empirical_ppf",
-    "exponential_ppf",
     "inverse_transform_sample",
 ]
-
-#: quantile methods understood by the empirical samplers (numpy.quantile's names)
-QUANTILE_METHODS = ("linear", "inverted_cdf")
 
 # The smallest positive double: the uniform draws avoid exactly 0, where many ppfs
 # (the normal's, the exponential's at 1) are infinite.
@@ -76,7 +71,6 @@ def inverse_transform_sample(
     ppf : callable
         A vectorized inverse CDF: takes an array of probabilities in (0, 1) and
         returns an array of the same shape, e.g. ``scipy.stats.norm(200, 40).ppf``
-        or :func:`exponential_ppf`.
     n : int
         Number of samples (>= 0).
     seed : None, int or numpy.random.Generator
@@ -97,8 +91,7 @@ def inverse_transform_sample(
             f"ppf must be a callable inverse CDF, got {type(ppf).__name__}"
         )
     n = check_n_samples(n)
-    rng = check_random_state(seed)
-    u = _uniform_open(rng, n)
+    u = _uniform_open(as_rng(seed), n)
     samples = np.asarray(ppf(u), dtype=np.float64)
     if samples.shape != (n,):
         raise ValueError(
@@ -113,74 +106,16 @@ def inverse_transform_sample(
     return samples
 
 
-def exponential_ppf(q, rate: float = 1.0) -> np.ndarray:
-    """Inverse CDF of the exponential distribution with rate ``λ``.
-
-    Solving ``q = F(x) = 1 - exp(-λ x)`` for ``x`` gives ``x = -log(1 - q) / λ``.
-
-    Parameters
-    ----------
-    q : array-like, shape (m,)
-        Probabilities in [0, 1] (``q = 1`` gives ``inf``).
-    rate : float
-        ``λ > 0``; the mean is ``1 / λ``.
-    """
-    check_param(rate, "rate", Real, min_val=0, include_boundaries="neither")
-    q = check_quantiles(q)
-    with np.errstate(divide="ignore"):
-        return -np.log1p(-q) / rate
-
-
-def empirical_ppf(data, q, *, method: str = "linear") -> np.ndarray:
-    """The empirical quantile function of 1-D ``data`` evaluated at probabilities ``q``.
-
-    With ``method="linear"`` the sorted data ``x_(1) <= ... <= x_(n)`` are placed at
-    probabilities ``0, 1/(n-1), ..., 1`` and joined by straight lines (numpy's default
-    ``np.quantile``); with ``"inverted_cdf"`` it is the step function
-    ``inf{x : F_n(x) >= q}``, so sampling from it resamples the data points.
-
-    Parameters
-    ----------
-    data : array-like, shape (n,)
-        One feature; for several columns use :class:`EmpiricalPPFSampler`.
-    q : array-like, shape (m,)
-        Probabilities in [0, 1].
-
-    Returns
-    -------
-    ndarray, shape (m,)
-    """
-    _check_method(method)
-    values = check_array(data, name="data (one feature)", ndim=1)
-    q = check_quantiles(q)
-    return _quantile_columns(np.sort(values)[:, None], q[:, None], method)[:, 0]
-
-
-def _check_method(method: str) -> str:
-    if method not in QUANTILE_METHODS:
-        raise ValueError(f"method must be one of {QUANTILE_METHODS}, got {method!r}")
-    return method
-
-
-def _quantile_columns(sorted_values: np.ndarray, u: np.ndarray, method: str):
-    """Quantiles of each column of ``sorted_values`` (n, d) at levels ``u`` (m, d).
-
-    Column ``j`` of the result is the empirical quantile function of column ``j``
-    evaluated at ``u[:, j]``. Equal to ``np.quantile(column, u, method=method)``.
-    """
-    n = sorted_values.shape[0]
-    columns = np.arange(sorted_values.shape[1])
-    if method == "inverted_cdf":
-        # The generalized inverse of a step CDF: x_(ceil(n u)), with x_(1) at u = 0.
-        index = np.clip(np.ceil(u * n).astype(np.int64) - 1, 0, n - 1)
-        return sorted_values[index, columns]
+def _quantile_columns(sorted_values: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Column ``j`` of ``sorted_values`` (n, d) at levels ``u[:, j]``: the sorted
+    values at levels ``0, 1/(n-1), ..., 1`` joined by straight lines (numpy's
+    ``np.quantile`` with its default ``method="linear"``, one level per row)."""
+    n, columns = sorted_values.shape[0], np.arange(sorted_values.shape[1])
     position = u * (n - 1)
     lower = np.clip(np.floor(position).astype(np.int64), 0, n - 1)
     upper = np.minimum(lower + 1, n - 1)
-    fraction = position - lower
-    below = sorted_values[lower, columns]
-    above = sorted_values[upper, columns]
-    return below + fraction * (above - below)
+    below, above = sorted_values[lower, columns], sorted_values[upper, columns]
+    return below + (position - lower) * (above - below)
 
 
 def compare_to_distribution(samples, dist) -> dict:
@@ -217,31 +152,20 @@ class EmpiricalPPFSampler(BaseGenerator):
     columns is not: for one feature, or for tabular columns that are roughly
     independent, that is all one needs; for images it gives noise (see notebook 01).
 
+    The quantile function is numpy's default (``np.quantile(..., method="linear")``):
+    the sorted training values joined by straight lines, so samples fill the gaps
+    between them but never leave [min, max] of the training data. (The step-function
+    inverse, ``method="inverted_cdf"``, would simply resample the training values.)
+
     Fitted with labels (``fit(X, y)``), it keeps one quantile function per class and
     column and samples class-conditionally.
-
-    Parameters
-    ----------
-    method : {"linear", "inverted_cdf"}
-        ``"linear"``: interpolate between the sorted training values, so samples
-        fill the gaps between them but never leave [min, max] of the training data.
-        ``"inverted_cdf"``: the step-function inverse of the empirical CDF, which is
-        exactly resampling the training values of each column (a bootstrap).
-    n_quantiles : int or None
-        Keep only this many quantiles per column and class (evenly spaced levels
-        from 0 to 1) instead of every sorted training value: less memory for big
-        data, at the price of a coarser quantile function. ``None`` keeps all.
 
     Attributes
     ----------
     quantiles_ : list of ndarray, one per class (one in total without labels)
-        Sorted values, shape (n_levels, n_features), at levels
-        ``linspace(0, 1, n_levels)``.
+        The sorted training values, shape (n_rows, n_features), at levels
+        ``linspace(0, 1, n_rows)``.
     """
-
-    def __init__(self, *, method: str = "linear", n_quantiles: int | None = None):
-        self.method = method
-        self.n_quantiles = n_quantiles
 
     def fit(self, X, y=None):
         """Learn the per-column (and per-class) quantile functions.
@@ -253,28 +177,15 @@ class EmpiricalPPFSampler(BaseGenerator):
         y : array-like of int, shape (n_samples,), optional
             Class labels: makes the sampler class-conditional.
         """
-        X2d, y = self._validate_fit(X, y)
-        _check_method(self.method)
-        if self.n_quantiles is not None:
-            check_param(self.n_quantiles, "n_quantiles", Integral, min_val=2)
-        groups = [X2d] if y is None else [X2d[y == c] for c in self.classes_]
-        self.quantiles_ = [self._column_quantiles(rows) for rows in groups]
-        return self
+        forget_fit(self)
+        X2d, y, data = self._validate_fit(X, y)
+        groups = [X2d] if y is None else [X2d[y == c] for c in data["classes_"]]
+        return self._fitted(data, quantiles_=[np.sort(g, axis=0) for g in groups])
 
-    def _column_quantiles(self, rows: np.ndarray) -> np.ndarray:
-        sorted_rows = np.sort(rows, axis=0)
-        if self.n_quantiles is None or self.n_quantiles >= rows.shape[0]:
-            return sorted_rows
-        levels = np.linspace(0.0, 1.0, self.n_quantiles)
-        levels = np.broadcast_to(levels[:, None], (levels.size, rows.shape[1]))
-        # The linear quantiles are exact values of the interpolated function; for
-        # "inverted_cdf" they are still data values (a coarser step function).
-        return _quantile_columns(sorted_rows, levels, self.method)
-
-    def _class_index(self, label) -> int:
+    def _table(self, label) -> np.ndarray:
         if not self.conditional_:
-            return 0
-        return int(np.searchsorted(self.classes_, label))
+            return self.quantiles_[0]
+        return self.quantiles_[int(np.searchsorted(self.classes_, label))]
 
     def quantile(self, q, y=None) -> np.ndarray:
         """Evaluate the fitted quantile function of every column at probabilities ``q``.
@@ -289,9 +200,8 @@ class EmpiricalPPFSampler(BaseGenerator):
         Returns
         -------
         ndarray, shape (m, *feature_shape_)
-            Row ``i`` holds each column's quantile at level ``q[i]``; with
-            ``method="linear"`` and no ``n_quantiles`` this equals
-            ``np.quantile(X, q, axis=0)`` of the training rows.
+            Row ``i`` holds each column's quantile at level ``q[i]``: equal to
+            ``np.quantile(X, q, axis=0)`` of the training rows (of class ``y``).
         """
         self._check_fitted()
         q = check_quantiles(q)
@@ -301,12 +211,10 @@ class EmpiricalPPFSampler(BaseGenerator):
                     "this sampler is class-conditional: pass one class as y=<int>"
                 )
             y = int(check_labels([y], 1)[0])
-            self._check_known([y])
+            check_known([y], self.classes_)
         elif y is not None:
             raise ValueError("this sampler was fitted without labels; omit y")
-        table = self.quantiles_[self._class_index(y)]
-        levels = np.broadcast_to(q[:, None], (q.size, table.shape[1]))
-        values = _quantile_columns(table, levels, self.method)
+        values = np.quantile(self._table(y), q, axis=0)
         return values.reshape((q.size, *self.feature_shape_))
 
     def sample(self, n, y=None, seed=None):
@@ -320,12 +228,9 @@ class EmpiricalPPFSampler(BaseGenerator):
         n, labels, rng = self._prepare_sample(n, y, seed)
         u = _uniform_open(rng, (n, self.n_features_in_))
         if labels is None:
-            return self._finish_sample(
-                _quantile_columns(self.quantiles_[0], u, self.method), None
-            )
+            return self._finish_sample(_quantile_columns(self.quantiles_[0], u), None)
         X_new = np.empty((n, self.n_features_in_))
         for label in np.unique(labels):
             rows = labels == label
-            table = self.quantiles_[self._class_index(label)]
-            X_new[rows] = _quantile_columns(table, u[rows], self.method)
+            X_new[rows] = _quantile_columns(self._table(label), u[rows])
         return self._finish_sample(X_new, labels)

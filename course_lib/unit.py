@@ -47,31 +47,42 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
+    INTERRUPTED,
+    as_rng,
     check_array,
-    check_n_samples,
-    check_random_state,
+    check_choice,
+    check_images,
+    check_layer_sizes,
     check_training_params,
+    forget_fit,
+    history_dict,
+    seed_stream,
 )
 
 __all__ = ["DOMAINS", "UNIT", "UNITModel", "build_networks"]
 
 DOMAINS = ("a", "b")
-#: default ``hidden`` per architecture: private dense widths / conv filters per level
-DEFAULT_HIDDEN = {"dense": (512, 256), "conv": (32, 64)}
-ARCHITECTURES = tuple(DEFAULT_HIDDEN)
+ARCHITECTURES = ("dense", "conv")
 LOSS_TERMS = ("gan", "kl", "reconstruction", "cycle_kl", "cycle_reconstruction")
 _BATCH = 1024
 
 
 def build_networks(
-    *, architecture, image_shape, latent_dim, hidden, n_classes=0, seed=None
+    *,
+    architecture,
+    image_shape,
+    latent_dim,
+    hidden=(512, 256),
+    filters=(32, 64),
+    n_classes=0,
+    seed=None,
 ):
     """Two encoders, two decoders and two discriminators with shared layers.
 
     ``dense``: private ``n_pixels -> hidden...`` per encoder, then one shared
     ``Dense(latent_dim)`` (the mean); decoders start with one shared
     ``Dense(hidden[-1])`` then private ``reversed(hidden)[1:] -> n_pixels``.
-    ``conv``: private stride-2 3x3 convolutions (``hidden`` filters), then a shared
+    ``conv``: private stride-2 3x3 convolutions (``filters``), then a shared
     flatten + dense to the mean; decoders mirror it with a shared dense + reshape and
     private transposed convolutions. Discriminators are private in both
     architectures. Decoders output pixel intensities in [0, 1] (sigmoid).
@@ -87,28 +98,27 @@ def build_networks(
     dict with keras.Models ``encoder_a``, ``encoder_b``, ``decoder_a``, ``decoder_b``,
     ``discriminator_a``, ``discriminator_b`` (and ``head``)
     """
-    seeds = np.random.default_rng(seed) if seed is not None else None
+    next_seed = seed_stream(seed)
     height, width, channels = image_shape
     n_pixels = height * width * channels
 
     def init():
-        s = None if seeds is None else int(seeds.integers(2**31 - 1))
-        return keras.initializers.GlorotUniform(seed=s)
+        return keras.initializers.GlorotUniform(seed=next_seed())
 
     def dense(units, activation="leaky_relu", name=None):
         return layers.Dense(units, activation, kernel_initializer=init(), name=name)
 
-    def conv(filters, name, transpose=False, activation="leaky_relu"):
+    def conv(n_filters, name, transpose=False, activation="leaky_relu"):
         cls = layers.Conv2DTranspose if transpose else layers.Conv2D
-        return cls(filters, 3, strides=2, padding="same", activation=activation,
+        return cls(n_filters, 3, strides=2, padding="same", activation=activation,
                    kernel_initializer=init(), name=name)  # fmt: skip
 
     if architecture == "dense":
         shared_enc = [dense(latent_dim, None, "shared_mean")]
         shared_dec = [dense(hidden[-1], name="shared_dense")]
     else:
-        scale = 2 ** len(hidden)
-        grid = (height // scale, width // scale, hidden[-1])
+        scale = 2 ** len(filters)
+        grid = (height // scale, width // scale, filters[-1])
         shared_enc = [
             layers.Flatten(name="shared_flatten"),
             dense(latent_dim, None, "shared_mean"),
@@ -123,7 +133,7 @@ def build_networks(
                 dense(u, name=f"enc_{d}_{i}") for i, u in enumerate(hidden)
             ]
         else:
-            private = [conv(f, f"enc_{d}_{i}") for i, f in enumerate(hidden)]
+            private = [conv(f, f"enc_{d}_{i}") for i, f in enumerate(filters)]
         for layer in private + shared_enc:
             x = layer(x)
         nets[f"encoder_{d}"] = keras.Model(x_in, x, name=f"encoder_{d}")
@@ -137,7 +147,7 @@ def build_networks(
             h = dense(n_pixels, "sigmoid", f"dec_{d}_out")(h)
             h = layers.Reshape(image_shape)(h)
         else:
-            for i, f in enumerate(reversed(hidden[:-1])):
+            for i, f in enumerate(reversed(filters[:-1])):
                 h = conv(f, f"dec_{d}_{i}", transpose=True)(h)
             h = conv(channels, f"dec_{d}_out", transpose=True, activation="sigmoid")(h)
         nets[f"decoder_{d}"] = keras.Model(z_in, h, name=f"decoder_{d}")
@@ -146,7 +156,7 @@ def build_networks(
         if architecture == "dense":
             x = dense(hidden[-1], name=f"disc_{d}_0")(layers.Flatten()(x))
         else:
-            for i, f in enumerate(hidden):
+            for i, f in enumerate(filters):
                 x = conv(f, f"disc_{d}_{i}")(x)
             x = layers.Flatten()(x)
         x = dense(1, None, f"disc_{d}_out")(x)
@@ -315,9 +325,10 @@ class UNIT(BaseEstimator):
     ----------
     latent_dim : int, size of the shared latent code
     architecture : ``"dense"`` or ``"conv"`` (height and width divisible by
-        ``2 ** len(hidden)``)
-    hidden : private dense widths (default (512, 256)) or conv filters per stride-2
-        level (default (32, 64)); None picks the architecture's default
+        ``2 ** len(filters)``)
+    hidden : the private dense layers' widths (``dense`` only)
+    filters : the private convolutions' filters, one per stride-2 level (``conv``
+        only)
     gan_weight, kl_weight, reconstruction_weight, cycle_kl_weight,
     cycle_reconstruction_weight : the paper's lambda_0..lambda_4 (10, 0.1, 100, 0.1,
         100)
@@ -335,8 +346,9 @@ class UNIT(BaseEstimator):
         self,
         latent_dim=32,
         architecture="dense",
-        hidden=None,
+        hidden=(512, 256),
         *,
+        filters=(32, 64),
         gan_weight=10.0,
         kl_weight=0.1,
         reconstruction_weight=100.0,
@@ -353,6 +365,7 @@ class UNIT(BaseEstimator):
         self.latent_dim = latent_dim
         self.architecture = architecture
         self.hidden = hidden
+        self.filters = filters
         self.gan_weight = gan_weight
         self.kl_weight = kl_weight
         self.reconstruction_weight = reconstruction_weight
@@ -367,20 +380,6 @@ class UNIT(BaseEstimator):
         self.verbose = verbose
 
     # ---- validation -----------------------------------------------------------------
-    @staticmethod
-    def _images(X, name, shape=None, min_samples=1):
-        X = check_array(X, name=name, min_samples=min_samples, value_range=(0, 1),
-                        dtype=np.float32)  # fmt: skip
-        if X.ndim == 3:
-            X = X[..., None]
-        if X.ndim != 4:
-            raise ValueError(f"{name} must be images (N, H, W[, C]), got {X.shape}")
-        if shape is not None and X.shape[1:] != tuple(shape):
-            raise ValueError(
-                f"{name} has images of shape {X.shape[1:]}; expected {tuple(shape)}"
-            )
-        return X
-
     @staticmethod
     def _domain(domain):
         if domain not in DOMAINS:
@@ -400,11 +399,7 @@ class UNIT(BaseEstimator):
         return y.astype(np.int64)
 
     def _check_params(self):
-        if self.architecture not in ARCHITECTURES:
-            raise ValueError(
-                f"architecture must be one of {ARCHITECTURES}, "
-                f"got {self.architecture!r}"
-            )
+        check_choice(self.architecture, "architecture", ARCHITECTURES)
         check_training_params(
             self,
             integers=("latent_dim", "labelled_batch_size"),
@@ -412,10 +407,9 @@ class UNIT(BaseEstimator):
                 name for name in self.get_params() if name.endswith("_weight")
             ],
         )
-        hidden = tuple(self.hidden or DEFAULT_HIDDEN[self.architecture])
-        if not hidden or any(int(h) < 1 for h in hidden):
-            raise ValueError(f"hidden must be positive sizes, got {self.hidden!r}")
-        return hidden
+        check_layer_sizes(self.hidden, "hidden")
+        check_layer_sizes(self.filters, "filters")
+        as_rng(self.seed)
 
     # ---- fitting --------------------------------------------------------------------
     def fit(self, X_a, X_b, y_a=None, y_b=None):
@@ -431,50 +425,35 @@ class UNIT(BaseEstimator):
         -------
         self
         """
-        hidden = self._check_params()
-        X_a = self._images(X_a, "X_a", min_samples=2)
-        X_b = self._images(X_b, "X_b", shape=X_a.shape[1:], min_samples=2)
-        if self.architecture == "conv" and any(
-            s % 2 ** len(hidden) for s in X_a.shape[1:3]
-        ):
-            raise ValueError(
-                f"conv needs height and width divisible by {2 ** len(hidden)}"
-            )
+        forget_fit(self)
+        self._check_params()
+        X_a = check_images(X_a, name="X_a", min_samples=2)
+        X_b = check_images(X_b, name="X_b", shape=X_a.shape[1:], min_samples=2)
+        scale = 2 ** len(self.filters)
+        if self.architecture == "conv" and any(s % scale for s in X_a.shape[1:3]):
+            raise ValueError(f"conv needs height and width divisible by {scale}")
         y_a = self._labels(y_a, X_a.shape[0], "y_a")
         y_b = self._labels(y_b, X_b.shape[0], "y_b")
         if (y_a is None) != (y_b is None):
             raise ValueError("give labels for both domains (use -1 for unlabelled)")
-        rng = check_random_state(self.seed)
-
-        def next_seed():
-            return int(rng.integers(2**31 - 1))
-
-        self.image_shape_ = X_a.shape[1:]
-        self.classes_ = None
+        classes = None
         if y_a is not None:
-            labelled = np.concatenate([y_a[y_a >= 0], y_b[y_b >= 0]])
             if (y_a >= 0).sum() == 0 or (y_b >= 0).sum() == 0:
                 raise ValueError("each domain needs at least one labelled row")
-            self.classes_ = np.unique(labelled)
-        n_classes = 0 if self.classes_ is None else self.classes_.size
+            classes = np.unique(np.concatenate([y_a[y_a >= 0], y_b[y_b >= 0]]))
+        next_seed = seed_stream(self.seed)
         networks = build_networks(
             architecture=self.architecture,
-            image_shape=self.image_shape_,
+            image_shape=X_a.shape[1:],
             latent_dim=int(self.latent_dim),
-            hidden=hidden,
-            n_classes=n_classes,
+            hidden=tuple(self.hidden),
+            filters=tuple(self.filters),
+            n_classes=0 if classes is None else classes.size,
             seed=next_seed(),
         )
-        weights = {
-            "gan": self.gan_weight,
-            "kl": self.kl_weight,
-            "reconstruction": self.reconstruction_weight,
-            "cycle_kl": self.cycle_kl_weight,
-            "cycle_reconstruction": self.cycle_reconstruction_weight,
-            "classifier": self.classifier_weight,
-        }
-        self.model_ = UNITModel(networks, weights, seed=next_seed(), name="unit")
-        self.model_.compile(
+        weights = {k: getattr(self, f"{k}_weight") for k in (*LOSS_TERMS, "classifier")}
+        model = UNITModel(networks, weights, seed=next_seed(), name="unit")
+        model.compile(
             d_optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=0.5),
             g_optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=0.5),
         )
@@ -488,29 +467,37 @@ class UNIT(BaseEstimator):
 
         batch = min(int(self.batch_size), X_a.shape[0], X_b.shape[0])
         parts = [stream(X_a, batch=batch), stream(X_b, batch=batch)]
-        if n_classes:
+        if classes is not None:
             for X, y in ((X_a, y_a), (X_b, y_b)):
                 keep = y >= 0
-                index = np.searchsorted(self.classes_, y[keep])
+                index = np.searchsorted(classes, y[keep])
                 parts.append(
                     stream(X[keep], index, batch=int(self.labelled_batch_size))
                 )
         data = tf.data.Dataset.zip(tuple(parts))
-        if n_classes:
+        if classes is not None:
             data = data.map(lambda a, b, la, lb: (a, b, *la, *lb))
         steps = max(1, max(X_a.shape[0], X_b.shape[0]) // batch)
-        callbacks = []
+        history = keras.callbacks.History()
+        callbacks = [history]
         if self.verbose:
             callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=_print_epoch))
-        history = self.model_.fit(
-            data.prefetch(tf.data.AUTOTUNE),
-            epochs=int(self.epochs),
-            steps_per_epoch=steps,
-            shuffle=False,  # the streams shuffle (seeded)
-            verbose=0,
-            callbacks=callbacks,
-        )
-        self.history_ = {k: [float(v) for v in h] for k, h in history.history.items()}
+        learned = dict(image_shape_=X_a.shape[1:], classes_=classes, model_=model)
+        try:
+            model.fit(
+                data.prefetch(tf.data.AUTOTUNE),
+                epochs=int(self.epochs),
+                steps_per_epoch=steps,
+                shuffle=False,  # the streams shuffle (seeded)
+                verbose=0,
+                callbacks=callbacks,
+            )
+        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
+            vars(self).update(learned, history_=history_dict(history))
+            self.n_steps_ = steps * len(history.epoch)
+            print(INTERRUPTED.format(len(history.epoch)), flush=True)
+            raise
+        vars(self).update(learned, history_=history_dict(history))
         self.n_steps_ = steps * int(self.epochs)
         return self
 
@@ -528,7 +515,7 @@ class UNIT(BaseEstimator):
         """The shared-latent mean of each image of ``domain``: (n, latent_dim)."""
         check_is_fitted(self, "model_")
         domain = self._domain(domain)
-        X = self._images(X, "X", shape=self.image_shape_, min_samples=0)
+        X = check_images(X, shape=self.image_shape_, min_samples=0)
         return self._run(self.model_.networks[f"encoder_{domain}"], X)
 
     def decode(self, z, domain):
@@ -539,10 +526,6 @@ class UNIT(BaseEstimator):
                         n_features=int(self.latent_dim), dtype=np.float32)  # fmt: skip
         return self._squeeze(self._run(self.model_.networks[f"decoder_{domain}"], z))
 
-    def reconstruct(self, X, domain):
-        """Encode in ``domain`` and decode in the same domain (latent mean)."""
-        return self.decode(self.encode(X, domain), domain)
-
     def translate(self, X, source="a"):
         """Encode images of ``source`` and decode them in the other domain."""
         target = "b" if self._domain(source) == "a" else "a"
@@ -552,12 +535,6 @@ class UNIT(BaseEstimator):
         """Translate to the other domain and back (the cycle reconstruction)."""
         target = "b" if self._domain(source) == "a" else "a"
         return self.translate(self.translate(X, source), target)
-
-    def sample(self, n, domain, seed=None):
-        """Decode ``n`` draws ``z ~ N(0, I)`` (from ``seed``) in ``domain``."""
-        n = check_n_samples(n)
-        z = check_random_state(seed).standard_normal((n, int(self.latent_dim)))
-        return self.decode(z.astype(np.float32), domain)
 
     def predict(self, X, domain):
         """Classes from the latent head (only for a UNIT fitted with labels)."""

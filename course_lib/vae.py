@@ -38,19 +38,25 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from ._base import (
+    INTERRUPTED,
     BaseGenerator,
+    as_rng,
     check_array,
+    check_choice,
+    check_known,
     check_labels,
+    check_layer_sizes,
     check_param,
-    check_random_state,
     check_training_params,
+    forget_fit,
+    history_dict,
+    seed_stream,
 )
 
 __all__ = ["VAE", "VAEModel", "Sampling", "bernoulli_nll", "build_networks"]
 __all__ += ["kl_divergence"]
 
-#: default ``hidden`` per architecture: dense layer widths / conv filters per level
-DEFAULT_HIDDEN = {"dense": (128,), "conv": (16, 32)}
+ARCHITECTURES = ("dense", "conv")
 PREDICT_BATCH = 1024
 
 
@@ -98,13 +104,20 @@ class Sampling(layers.Layer):
 
 # ---- the networks ------------------------------------------------------------------
 def build_networks(
-    *, architecture, input_shape, latent_dim, hidden, n_classes=0, seed=None
+    *,
+    architecture,
+    input_shape,
+    latent_dim,
+    hidden=(128,),
+    filters=(16, 32),
+    n_classes=0,
+    seed=None,
 ) -> tuple[keras.Model, keras.Model]:
     """Build the encoder and decoder with the functional API.
 
     ``dense``: ``n_features -> hidden... -> (mean, log_var)`` and
     ``latent_dim -> reversed(hidden)... -> n_features`` (ReLU between layers).
-    ``conv``: one stride-2 3x3 convolution per entry of ``hidden`` (its filters), then
+    ``conv``: one stride-2 3x3 convolution per entry of ``filters``, then
     the two dense heads; the decoder mirrors it with transposed convolutions and a final
     3x3 convolution to the image channels. With ``n_classes > 0`` a one-hot label is
     concatenated to the encoder's features and to the decoder's input (a conditional
@@ -113,12 +126,10 @@ def build_networks(
     Returns ``encoder`` (``x`` [and label] -> ``[mean, log_var]``) and ``decoder``
     (``z`` [and label] -> logits of shape (n, *input_shape)).
     """
-    seeds = np.random.default_rng(seed) if seed is not None else None
+    next_seed = seed_stream(seed)
 
     def layer(kind, *args, **kwargs):
-        init = "glorot_uniform"
-        if seeds is not None:
-            init = keras.initializers.GlorotUniform(int(seeds.integers(2**31 - 1)))
+        init = keras.initializers.GlorotUniform(next_seed())
         return kind(*args, kernel_initializer=init, **kwargs)
 
     def inputs(shape, name):
@@ -137,8 +148,8 @@ def build_networks(
         for units in hidden:
             h = layer(layers.Dense, units, **relu)(h)
     else:
-        for filters in hidden:
-            h = layer(layers.Conv2D, filters, 3, **conv)(h)
+        for n_filters in filters:
+            h = layer(layers.Conv2D, n_filters, 3, **conv)(h)
         h = with_label(layers.Flatten()(h), label)
     mean = layer(layers.Dense, latent_dim, name="z_mean")(h)
     log_var = layer(layers.Dense, latent_dim, name="z_log_var")(h)
@@ -152,10 +163,10 @@ def build_networks(
         logits = layer(layers.Dense, input_shape[0], name="logits")(h)
     else:
         height, width, channels = input_shape
-        grid = (height >> len(hidden), width >> len(hidden), hidden[-1])
+        grid = (height >> len(filters), width >> len(filters), filters[-1])
         h = layers.Reshape(grid)(layer(layers.Dense, int(np.prod(grid)), **relu)(h))
-        for filters in reversed(hidden):
-            h = layer(layers.Conv2DTranspose, filters, 3, **conv)(h)
+        for n_filters in reversed(filters):
+            h = layer(layers.Conv2DTranspose, n_filters, 3, **conv)(h)
         logits = layer(layers.Conv2D, channels, 3, padding="same", name="logits")(h)
     return encoder, keras.Model(dec_in, logits, name="decoder")
 
@@ -260,10 +271,11 @@ class VAE(BaseGenerator):
     latent_dim : int >= 1, size of the latent code ``z``
     architecture : ``"dense"`` (any rows, flattened) or ``"conv"`` (images of shape
         (n, height, width[, channels]), height and width divisible by
-        ``2 ** len(hidden)``)
-    hidden : tuple of ints, the dense layer widths (``dense``, default (128,)) or the
-        filters of each stride-2 convolution (``conv``, default (16, 32)); the decoder
-        mirrors them. ``None`` picks the default for the architecture.
+        ``2 ** len(filters)``)
+    hidden : tuple of ints, the widths of the hidden dense layers (``dense`` only);
+        the decoder mirrors them
+    filters : tuple of ints, the filters of each stride-2 convolution (``conv``
+        only); the decoder mirrors them
     beta : float >= 0, weight of the KL term in the training loss (1 = plain VAE)
     epochs, batch_size, learning_rate : training length, minibatch size, Adam step
     seed : int or None; seeds the weight initialisation, the shuffling and the
@@ -284,7 +296,8 @@ class VAE(BaseGenerator):
         *,
         latent_dim: int = 2,
         architecture: str = "dense",
-        hidden: tuple[int, ...] | None = None,
+        hidden: tuple[int, ...] = (128,),
+        filters: tuple[int, ...] = (16, 32),
         beta: float = 1.0,
         epochs: int = 30,
         batch_size: int = 128,
@@ -295,6 +308,7 @@ class VAE(BaseGenerator):
         self.latent_dim = latent_dim
         self.architecture = architecture
         self.hidden = hidden
+        self.filters = filters
         self.beta = beta
         self.epochs = epochs
         self.batch_size = batch_size
@@ -303,49 +317,49 @@ class VAE(BaseGenerator):
         self.verbose = verbose
 
     # ---- validation -----------------------------------------------------------------
-    def _network_shape(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Check the hyperparameters; return ``hidden`` and one row's network shape."""
+    def _check_params(self):
         check_training_params(self, integers=("latent_dim",), nonnegative=("beta",))
-        if self.architecture not in DEFAULT_HIDDEN:
-            raise ValueError(
-                f"architecture must be one of {tuple(DEFAULT_HIDDEN)}, "
-                f"got {self.architecture!r}"
-            )
-        hidden = (
-            DEFAULT_HIDDEN[self.architecture] if self.hidden is None else self.hidden
-        )
-        hidden = tuple(np.atleast_1d(hidden).tolist())
-        if not hidden or not all(isinstance(h, int) and h >= 1 for h in hidden):
-            raise ValueError(f"hidden must hold positive ints, got {self.hidden!r}")
-        shape = self.feature_shape_
+        check_choice(self.architecture, "architecture", ARCHITECTURES)
+        check_layer_sizes(self.hidden, "hidden")
+        check_layer_sizes(self.filters, "filters")
+        as_rng(self.seed)
+
+    def _network_shape(self, shape) -> tuple[int, ...]:
+        """One training row's shape as the networks see it."""
         if self.architecture == "dense":
-            return hidden, (self.n_features_in_,)
-        scale = 2 ** len(hidden)
+            return (int(np.prod(shape)),)
+        scale = 2 ** len(check_layer_sizes(self.filters, "filters"))
         if len(shape) not in (2, 3) or shape[0] % scale or shape[1] % scale:
             raise ValueError(
                 "a conv VAE needs images of shape (n, height, width[, channels]) with "
                 f"height and width divisible by {scale}, got rows of shape {shape}"
             )
-        return hidden, (*shape[:2], shape[2] if len(shape) == 3 else 1)
+        return (*shape[:2], shape[2] if len(shape) == 3 else 1)
 
-    def _inputs(self, X, y=None, name="X"):
-        """Validate rows for a fitted model; return the networks' input (and labels)."""
-        self._check_fitted()
+    def _inputs(self, X, y=None, name="X", fitted=None):
+        """Validate rows; return the networks' input (and one-hot labels). ``fitted``
+        describes the model (its learned attributes; during ``fit`` the ones it is
+        about to set)."""
+        if fitted is None:
+            self._check_fitted()
+            fitted = vars(self)
         X = check_array(
             X,
             name=name,
             min_samples=0,
             value_range=(0, 1),
-            n_features=self.n_features_in_,
+            n_features=fitted["n_features_in_"],
             dtype=np.float32,
         )
-        if X.ndim > 2 and X.shape[1:] not in (self.feature_shape_, self.input_shape_):
+        shapes = (fitted["feature_shape_"], fitted["input_shape_"])
+        if X.ndim > 2 and X.shape[1:] not in shapes:
             raise ValueError(
                 f"{name} has rows of shape {X.shape[1:]}; the model was fitted on rows "
-                f"of shape {self.feature_shape_}"
+                f"of shape {shapes[0]}"
             )
-        X = X.reshape((len(X), *self.input_shape_))
-        return X if (one_hot := self._one_hot(y, len(X))) is None else (X, one_hot)
+        X = X.reshape((len(X), *shapes[1]))
+        one_hot = self._one_hot(y, len(X), fitted.get("classes_"))
+        return X if one_hot is None else (X, one_hot)
 
     def _dataset(self, inputs, batch_size=PREDICT_BATCH, seed=None):
         """A batched ``tf.data.Dataset`` of network inputs (shuffled with a seed)."""
@@ -354,9 +368,9 @@ class VAE(BaseGenerator):
             data = data.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
         return data.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
 
-    def _one_hot(self, y, n: int) -> np.ndarray | None:
+    def _one_hot(self, y, n: int, classes) -> np.ndarray | None:
         """The one-hot labels the networks take (None for an unconditional model)."""
-        if not self.conditional_:
+        if classes is None:
             if y is not None:
                 raise ValueError("this VAE was fitted without labels, so it takes no y")
             return None
@@ -364,58 +378,66 @@ class VAE(BaseGenerator):
             raise ValueError("this conditional VAE needs the labels y of the rows")
         labels = np.full(n, check_labels([y], 1)[0]) if np.ndim(y) == 0 else y
         labels = check_labels(labels, n)
-        unseen = np.setdiff1d(labels, self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"label {unseen[0]} was never seen in fit; "
-                f"known classes: {self.classes_.tolist()}"
-            )
-        index = np.searchsorted(self.classes_, labels)
-        return keras.utils.to_categorical(index, len(self.classes_)).astype(np.float32)
+        check_known(labels, classes)
+        index = np.searchsorted(classes, labels)
+        return keras.utils.to_categorical(index, len(classes)).astype(np.float32)
 
     # ---- fitting --------------------------------------------------------------------
     def fit(self, X, y=None, *, validation_data=None):
         """Train the VAE on rows of ``X`` (values in [0, 1]); with labels ``y`` (ints),
         a conditional VAE. ``validation_data`` (``X_val`` or ``(X_val, y_val)``) is
         evaluated after each epoch (``val_*`` entries of ``history_``). Returns self.
+
+        Ctrl-C during training keeps the weights trained so far, as
+        ``keras.Model.fit`` does: the model is fitted with them (``history_`` holds
+        the finished epochs) and says so before the ``KeyboardInterrupt`` goes on.
         """
-        X2d, y = self._validate_fit(X, y, value_range=(0, 1), dtype=np.float32)
-        hidden, self.input_shape_ = self._network_shape()
-        train = self._inputs(X2d, y)
+        forget_fit(self)
+        self._check_params()
+        X2d, y, data = self._validate_fit(X, y, value_range=(0, 1), dtype=np.float32)
+        data["input_shape_"] = self._network_shape(data["feature_shape_"])
+        train = self._inputs(X2d, y, fitted=data)
         validation = validation_data
         if validation is not None:
             validation = validation if isinstance(validation, tuple) else (validation,)
-            validation = self._dataset(self._inputs(*validation, name="validation X"))
-        rng = check_random_state(self.seed)
-        seeds = [int(s) for s in rng.integers(2**31 - 1, size=3)]
+            validation = self._inputs(*validation, name="validation X", fitted=data)
+            validation = self._dataset(validation)
+        seeds = [int(s) for s in as_rng(self.seed).integers(2**31 - 1, size=3)]
         if self.seed is None:  # unseeded: Keras's global seed decides
             seeds[:2] = None, None
-        n_classes = len(self.classes_) if self.conditional_ else 0
-        self.model_ = VAEModel(
-            *build_networks(
-                architecture=self.architecture,
-                input_shape=self.input_shape_,
-                latent_dim=int(self.latent_dim),
-                hidden=hidden,
-                n_classes=n_classes,
-                seed=seeds[0],
-            ),
-            beta=self.beta,
+        n_classes = 0 if y is None else len(data["classes_"])
+        encoder, decoder = build_networks(
+            architecture=self.architecture,
+            input_shape=data["input_shape_"],
+            latent_dim=int(self.latent_dim),
+            hidden=tuple(self.hidden),
+            filters=tuple(self.filters),
             n_classes=n_classes,
-            seed=seeds[1],
+            seed=seeds[0],
         )
-        self.model_.compile(optimizer=keras.optimizers.Adam(self.learning_rate))
+        model = VAEModel(
+            encoder, decoder, beta=self.beta, n_classes=n_classes, seed=seeds[1]
+        )
+        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate))
         every = 1 if self.verbose >= 2 else max(1, self.epochs // 10)
-        history = self.model_.fit(
-            self._dataset(train, self.batch_size, seed=seeds[2]),
-            epochs=self.epochs,
-            validation_data=validation,
-            shuffle=False,  # the dataset shuffles itself, from its seed
-            verbose=0,
-            callbacks=[_ProgressLine(self.epochs, every)] if self.verbose else [],
-        )
-        self.history_ = {k: [float(v) for v in vs] for k, vs in history.history.items()}
-        return self
+        history = keras.callbacks.History()
+        callbacks = [history]
+        if self.verbose:
+            callbacks.append(_ProgressLine(self.epochs, every))
+        try:
+            model.fit(
+                self._dataset(train, self.batch_size, seed=seeds[2]),
+                epochs=self.epochs,
+                validation_data=validation,
+                shuffle=False,  # the dataset shuffles itself, from its seed
+                verbose=0,
+                callbacks=callbacks,
+            )
+        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
+            self._fitted(data, model_=model, history_=history_dict(history))
+            print(INTERRUPTED.format(len(history.epoch)), flush=True)
+            raise
+        return self._fitted(data, model_=model, history_=history_dict(history))
 
     # ---- using the networks ---------------------------------------------------------
     def _predict(self, network, inputs) -> list[np.ndarray]:
@@ -434,8 +456,7 @@ class VAE(BaseGenerator):
     def encode(self, X, y=None):
         """The posterior ``q(z | x)`` of each row (labels ``y`` for a conditional VAE):
         arrays ``mean, log_var`` of shape (n_samples, latent_dim)."""
-        mean, log_var = self._predict(self.model_.encoder, self._inputs(X, y))
-        return mean, log_var
+        return tuple(self._predict(self.model_.encoder, self._inputs(X, y)))
 
     def decode(self, z, y=None):
         """Decoder probabilities (the mean of ``p(x | z)``) for latent codes ``z``,
@@ -450,7 +471,7 @@ class VAE(BaseGenerator):
             dtype=np.float32,
             n_features=int(self.latent_dim),
         )
-        one_hot = self._one_hot(y, len(z))
+        one_hot = self._one_hot(y, len(z), getattr(self, "classes_", None))
         inputs = z if one_hot is None else (z, one_hot)
         (logits,) = self._predict(self.model_.decoder, inputs)
         return expit(logits).reshape((len(z), *self.feature_shape_))
@@ -492,10 +513,10 @@ class VAE(BaseGenerator):
         X_new = self.decode(z, labels).reshape(n, self.n_features_in_)
         return self._finish_sample(X_new, labels)
 
-    def latent_grid(self, n: int = 15, *, y=None, dims=(0, 1), low=0.05, high=0.95):
+    def latent_grid(self, n: int = 15, *, y=None, dims=(0, 1)):
         """Decode an ``n`` x ``n`` grid of latent points, for a latent traversal plot.
 
-        The grid spans the prior's quantiles ``low..high`` along latent dimensions
+        The grid spans the prior's quantiles 0.05..0.95 along latent dimensions
         ``dims`` (others at 0): left to right ``z[dims[0]]`` increases, top to bottom
         ``z[dims[1]]`` decreases, so the grid reads like a scatter plot of ``z``.
         Returns ``images`` (n * n, *feature_shape_), row-major, and ``z``.
@@ -507,7 +528,7 @@ class VAE(BaseGenerator):
                 "dims must be two different latent dimensions in "
                 f"0..{self.latent_dim - 1}, got {dims!r}"
             )
-        values = norm.ppf(np.linspace(low, high, n)).astype(np.float32)
+        values = norm.ppf(np.linspace(0.05, 0.95, n)).astype(np.float32)
         z = np.zeros((n * n, int(self.latent_dim)), np.float32)
         z[:, first] = np.tile(values, n)
         z[:, second] = np.repeat(values[::-1], n)

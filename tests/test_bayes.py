@@ -120,6 +120,30 @@ def test_predict_proba_and_predict():
     assert model.score(X_test, y_test) > 0.95
 
 
+@pytest.mark.parametrize("r", [0.0, 0.3])
+def test_against_quadratic_discriminant_analysis(r):
+    """scikit-learn's QDA(reg_param=r) uses ``(1 - r) Σ + r I`` on each class's
+    maximum-likelihood covariance Σ; ours ``Σ + reg I``. With reg = r / (1 - r) ours
+    is QDA's covariance divided by (1 - r): the same matrix only at r = 0, where the
+    classifiers coincide (for r > 0 the common factor weighs the Mahalanobis term
+    against the log-determinant differently, so the posteriors differ)."""
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], [40, 60, 50])
+    mixing = rng.normal(size=(3, 5, 5))  # a different covariance per class
+    X = np.einsum("nd,nde->ne", rng.normal(size=(150, 5)), mixing[y]) + y[:, None]
+    qda = QuadraticDiscriminantAnalysis(reg_param=r, store_covariance=True).fit(X, y)
+    ours = GaussianBayesGenerator(reg=r / (1 - r)).fit(X, y)
+    np.testing.assert_allclose((1 - r) * ours.covariances_, qda.covariance_, atol=1e-12)
+    if r == 0:
+        X_test = rng.normal(size=(30, 5)) * 3
+        np.testing.assert_allclose(
+            ours.predict_proba(X_test), qda.predict_proba(X_test), atol=1e-10
+        )
+        np.testing.assert_array_equal(ours.predict(X_test), qda.predict(X_test))
+
+
 def test_score_samples_is_the_mixture_density():
     X, y = _three_classes(n_features=4)
     model = GaussianBayesGenerator(reg=0.1).fit(X, y)

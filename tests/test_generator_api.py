@@ -33,9 +33,8 @@ API_SETTINGS = {
             "verbose": False,
         },
     ),
-    "EmpiricalPPFSampler": ("real", {"method": "inverted_cdf", "n_quantiles": 20}),
+    "EmpiricalPPFSampler": ("real", {}),
     "GaussianBayesGenerator": ("real", {"reg": 0.05, "covariance": "diag"}),
-    "RandomOversampler": ("real", {}),
     "VAE": (
         "unit",
         {
@@ -95,7 +94,7 @@ def gen_cls(request):
 
 def test_every_generator_has_settings():
     names = {cls.__name__ for cls in GENERATORS}
-    assert {"GaussianBayesGenerator", "RandomOversampler"} <= names
+    assert {"GaussianBayesGenerator", "EmpiricalPPFSampler"} <= names
     assert names - set(API_SETTINGS) == set()
 
 

@@ -10,8 +10,6 @@ from course_lib.sampling import (
     EmpiricalPPFSampler,
     check_quantiles,
     compare_to_distribution,
-    empirical_ppf,
-    exponential_ppf,
     inverse_transform_sample,
 )
 
@@ -65,22 +63,6 @@ def test_inverse_transform_zero_samples():
     assert inverse_transform_sample(NORMAL.ppf, 0, seed=0).shape == (0,)
 
 
-def test_exponential_ppf_matches_scipy_and_samples():
-    q = np.linspace(0, 0.999, 50)
-    np.testing.assert_allclose(
-        exponential_ppf(q, rate=2.0), stats.expon(scale=0.5).ppf(q), rtol=1e-12
-    )
-    assert exponential_ppf([1.0])[0] == np.inf
-    samples = inverse_transform_sample(lambda u: exponential_ppf(u, 2.0), 10_000, 1)
-    assert stats.kstest(samples, stats.expon(scale=0.5).cdf).pvalue > 0.01
-
-
-@pytest.mark.parametrize("rate", [0.0, -1.0, np.nan])
-def test_exponential_ppf_rejects_bad_rate(rate):
-    with pytest.raises(ValueError, match="rate"):
-        exponential_ppf([0.5], rate=rate)
-
-
 @pytest.mark.parametrize(
     "ppf, match",
     [
@@ -123,30 +105,6 @@ def test_check_quantiles_accepts_scalar_and_bounds():
     np.testing.assert_array_equal(check_quantiles([0, 1]), [0.0, 1.0])
 
 
-@pytest.mark.parametrize("method", ["linear", "inverted_cdf"])
-def test_empirical_ppf_equals_numpy_quantile(method):
-    data = np.random.default_rng(0).exponential(size=37)
-    q = np.linspace(0, 1, 101)
-    np.testing.assert_allclose(
-        empirical_ppf(data, q, method=method),
-        np.quantile(data, q, method=method),
-        rtol=1e-12,
-    )
-
-
-def test_empirical_ppf_rejects_bad_input():
-    with pytest.raises(ValueError, match="1-D"):
-        empirical_ppf(np.zeros((5, 2)), [0.5])
-    with pytest.raises(ValueError, match="minimum of 1"):
-        empirical_ppf([], [0.5])
-    with pytest.raises(ValueError, match="NaN"):
-        empirical_ppf([1.0, np.nan], [0.5])
-    with pytest.raises(ValueError, match="method"):
-        empirical_ppf([1.0, 2.0], [0.5], method="nearest")
-    with pytest.raises(ValueError, match="q must be 1-D"):
-        empirical_ppf([1.0, 2.0], [[0.5]])
-
-
 # ---- EmpiricalPPFSampler -----------------------------------------------------------
 @pytest.fixture
 def tabular():
@@ -156,13 +114,21 @@ def tabular():
     )
 
 
-@pytest.mark.parametrize("method", ["linear", "inverted_cdf"])
-def test_quantile_function_equals_training_quantiles(tabular, method):
-    sampler = EmpiricalPPFSampler(method=method).fit(tabular)
+def test_quantile_function_equals_training_quantiles(tabular):
+    sampler = EmpiricalPPFSampler().fit(tabular)
     q = np.linspace(0, 1, 57)
     np.testing.assert_allclose(
-        sampler.quantile(q), np.quantile(tabular, q, axis=0, method=method), rtol=1e-12
+        sampler.quantile(q), np.quantile(tabular, q, axis=0), rtol=1e-12
     )
+
+
+def test_sampling_is_numpy_quantile_at_uniform_levels(tabular):
+    """Each sampled value is ``np.quantile`` of its column at one uniform draw."""
+    samples = EmpiricalPPFSampler().fit(tabular).sample(20, seed=4)
+    u = np.random.default_rng(4).random((20, 3))
+    for j in range(3):
+        expected = np.quantile(tabular[:, j], u[:, j])
+        np.testing.assert_allclose(samples[:, j], expected, rtol=1e-12)
 
 
 def test_samples_reproduce_training_quantiles(tabular):
@@ -184,34 +150,12 @@ def test_samples_pass_ks_against_true_distribution():
     assert stats.kstest(samples[:, 0], NORMAL.cdf).pvalue > 0.01
 
 
-def test_inverted_cdf_resamples_training_values(tabular):
-    samples = (
-        EmpiricalPPFSampler(method="inverted_cdf").fit(tabular).sample(500, seed=0)
-    )
-    for column in range(tabular.shape[1]):
-        assert np.isin(samples[:, column], tabular[:, column]).all()
-
-
 def test_columns_are_sampled_independently():
     rng = np.random.default_rng(3)
     x = rng.normal(size=2000)
     data = np.column_stack([x, x + 0.01 * rng.normal(size=2000)])  # correlation ~1
     samples = EmpiricalPPFSampler().fit(data).sample(5000, seed=0)
     assert abs(np.corrcoef(samples, rowvar=False)[0, 1]) < 0.05
-
-
-def test_n_quantiles_compresses(tabular):
-    full = EmpiricalPPFSampler().fit(tabular)
-    small = EmpiricalPPFSampler(n_quantiles=50).fit(tabular)
-    assert small.quantiles_[0].shape == (50, 3)
-    q = np.linspace(0, 1, 11)
-    difference = np.abs(small.quantile(q) - full.quantile(q))
-    assert np.all(difference <= 0.2 * tabular.std(axis=0))
-    # More levels than samples: keep all the sorted values.
-    assert EmpiricalPPFSampler(n_quantiles=1000).fit(tabular).quantiles_[0].shape == (
-        400,
-        3,
-    )
 
 
 def test_class_conditional(tabular):
@@ -269,15 +213,6 @@ def test_sampler_determinism(tabular):
 def test_fit_rejects_bad_data(X, match):
     with pytest.raises(ValueError, match=match):
         EmpiricalPPFSampler().fit(X)
-
-
-@pytest.mark.parametrize(
-    "params, match",
-    [({"method": "cubic"}, "method"), ({"n_quantiles": 1}, "n_quantiles")],
-)
-def test_fit_rejects_bad_params(tabular, params, match):
-    with pytest.raises(ValueError, match=match):
-        EmpiricalPPFSampler(**params).fit(tabular)
 
 
 def test_bad_calls(tabular):

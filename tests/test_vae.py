@@ -135,6 +135,28 @@ def test_validation_data_and_progress_lines(data, capsys):
     assert len(lines) == 3 and all("val_reconstruction" in line for line in lines)
 
 
+def test_ctrl_c_keeps_the_weights_trained_so_far(data, monkeypatch, capsys):
+    """A KeyboardInterrupt in the 5th batch (the 2nd of 3 epochs): the model keeps
+    the trained weights and the finished epoch, says so, and the interrupt goes on."""
+
+    class InterruptAfterFourBatches(vae_module._ProgressLine):
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches = getattr(self, "batches", 0) + 1
+            if self.batches == 5:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(vae_module, "_ProgressLine", InterruptAfterFourBatches)
+    X, _ = data  # 80 rows: 3 batches of 32 per epoch
+    model = VAE(**{**FAST, "epochs": 3, "verbose": 2})
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X)
+    assert "1 finished epoch(s)" in capsys.readouterr().out
+    assert len(model.history_["loss"]) == 1
+    one_epoch = VAE(**{**FAST, "epochs": 1}).fit(X)
+    assert model.sample(4, seed=0).shape == (4, 8, 8)
+    assert not np.allclose(model.sample(4, seed=0), one_epoch.sample(4, seed=0))
+
+
 def test_encode_decode_reconstruct_elbo_shapes(data, fitted):
     X, _ = data
     mean, log_var = fitted.encode(X)
@@ -193,7 +215,7 @@ def test_latent_grid(fitted):
 def test_conv_architecture_keeps_the_image_shape(data, channel_axis):
     X, y = data
     X = X[..., None] if channel_axis else X
-    model = VAE(**{**FAST, "architecture": "conv", "hidden": (4, 8), "epochs": 2})
+    model = VAE(**{**FAST, "architecture": "conv", "filters": (4, 8), "epochs": 2})
     model.fit(X, y)
     samples, labels = model.sample(3, y=1, seed=0)
     assert samples.shape == (3, *X.shape[1:])
@@ -231,7 +253,8 @@ def test_conditional_model_needs_labels_for_its_rows(data, fitted_conditional):
     "params, X, match",
     [
         ({"architecture": "conv"}, np.zeros((10, 64)), "height, width"),
-        ({"architecture": "conv", "hidden": None}, np.zeros((10, 10, 10)), "by 4"),
+        ({"architecture": "conv"}, np.zeros((10, 10, 10)), "by 4"),
+        ({"filters": ()}, np.zeros((10, 64)), "filters"),
         ({}, np.full((10, 64), np.nan), "NaN"),
         ({}, np.full((10, 64), 255.0), r"\[0, 1\]"),
         ({}, -np.ones((10, 64)), r"\[0, 1\]"),
