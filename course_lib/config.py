@@ -32,26 +32,21 @@ ENV_VAR = "COURSE_PROFILE"
 _UNSET = object()
 
 
-def check_profile(name: str) -> str:
-    """Return ``name`` if it is a valid profile, else raise a ``ValueError``."""
-    if name not in PROFILES:
-        raise ValueError(
-            f"unknown course profile {name!r}; "
-            f"valid profiles are {', '.join(PROFILES)} "
-            f"(set the {ENV_VAR} environment variable to one of them)"
-        )
-    return name
-
-
 def get_profile(profile: str | None = None) -> str:
     """The active profile: ``profile`` if given, else ``$COURSE_PROFILE``, else
-    ``standard``.
+    ``standard``; an unknown name raises a ``ValueError`` listing the valid ones.
 
     This is the only place in the course that reads ``COURSE_PROFILE``.
     """
     if profile is None:
         profile = os.environ.get(ENV_VAR, "").strip() or DEFAULT_PROFILE
-    return check_profile(profile)
+    if profile not in PROFILES:
+        raise ValueError(
+            f"unknown course profile {profile!r}; "
+            f"valid profiles are {', '.join(PROFILES)} "
+            f"(set the {ENV_VAR} environment variable to one of them)"
+        )
+    return profile
 
 
 def pick(*, smoke, standard, full=_UNSET, profile: str | None = None):
@@ -122,30 +117,18 @@ def seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(int(seed))
 
 
-def enable_gpu_memory_growth() -> list:
-    """Let TensorFlow allocate GPU memory as needed (instead of all of it up front).
-
-    Returns the list of physical GPUs (empty on a CPU-only machine).
-    """
-    tf = import_tensorflow()
-
-    gpus = tf.config.list_physical_devices("GPU")
-    for gpu in gpus:
-        try:
-            tf.config.experimental.set_memory_growth(gpu, True)
-        except RuntimeError:
-            # Raised once the GPU is initialised; growth is then already fixed.
-            pass
-    return gpus
-
-
 def device_summary() -> str:
     """One line per fact: Python, TensorFlow, Keras (and backend), the CPU, and the
     device Keras trains on (TensorFlow's first GPU if it sees one, else the CPU)."""
     tf = import_tensorflow()
     import keras
 
-    gpus = enable_gpu_memory_growth()
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:  # allocate GPU memory as needed, not all of it up front
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # the GPU is initialised already: growth is fixed
+            pass
     if gpus:
         details = tf.config.experimental.get_device_details(gpus[0])
         name = details.get("device_name", gpus[0].name)

@@ -165,7 +165,7 @@ def loss_curves(
     return fig, ax
 
 
-def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None):
+def latent_scatter(Z, labels, *, title: str | None = None, ax=None):
     """Scatter 2-D latent codes ``(z0, z1)``, one colour and legend entry per label.
 
     A discrete legend (not a colour bar): labels are categories, and ten classes get
@@ -178,31 +178,22 @@ def latent_scatter(Z, labels=None, *, title: str | None = None, ax=None):
         fig, ax = plt.subplots(figsize=(5, 4.5))
     else:
         fig = ax.figure
-    if labels is None:
-        ax.scatter(Z[:, 0], Z[:, 1], s=4, alpha=0.6)
-    else:
-        labels = np.asarray(labels)
-        if labels.shape[0] != Z.shape[0]:
-            raise ValueError(f"{labels.shape[0]} labels for {Z.shape[0]} points")
-        classes = np.unique(labels)
-        colours = plt.get_cmap("tab10" if classes.size <= 10 else "tab20").colors
-        for k, label in enumerate(classes):
-            mine = labels == label
-            ax.scatter(
-                Z[mine, 0],
-                Z[mine, 1],
-                s=4,
-                alpha=0.7,
-                color=colours[k % len(colours)],
-                label=str(label),
-            )
-        ax.legend(
-            title="label",
-            markerscale=2.0,
-            fontsize=8,
-            loc="upper left",
-            bbox_to_anchor=(1.0, 1.0),
-        )
+    labels = np.asarray(labels)
+    if labels.shape[0] != Z.shape[0]:
+        raise ValueError(f"{labels.shape[0]} labels for {Z.shape[0]} points")
+    classes = np.unique(labels)
+    colours = plt.get_cmap("tab10" if classes.size <= 10 else "tab20").colors
+    for k, label in enumerate(classes):
+        mine = labels == label
+        colour = colours[k % len(colours)]
+        ax.scatter(Z[mine, 0], Z[mine, 1], s=4, alpha=0.7, color=colour, label=label)
+    ax.legend(
+        title="label",
+        markerscale=2.0,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
     ax.set_xlabel("z0")
     ax.set_ylabel("z1")
     if title:
@@ -216,7 +207,6 @@ def metric_bars(
     *,
     metrics: Sequence[str] = ("minority_recall", "balanced_accuracy", "macro_f1"),
     title: str | None = None,
-    ax=None,
 ):
     """Grouped bars of experiment results, ``mean`` with ``mean_std`` error bars.
 
@@ -225,10 +215,7 @@ def metric_bars(
     """
     if not rows:
         raise ValueError("rows must hold at least one result")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(3.2 + 1.4 * len(rows), 3.4))
-    else:
-        fig = ax.figure
+    fig, ax = plt.subplots(figsize=(3.2 + 1.4 * len(rows), 3.4))
     width = 0.8 / len(metrics)
     x = np.arange(len(rows))
     for k, metric in enumerate(metrics):

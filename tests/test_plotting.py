@@ -50,7 +50,7 @@ def test_loss_curves_and_latent_scatter():
     fig, ax = plotting.latent_scatter(np.zeros((10, 2)), labels=np.arange(10))
     assert sum(c.get_offsets().shape[0] for c in ax.collections) == 10
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
-        plotting.latent_scatter(np.zeros((10, 3)))
+        plotting.latent_scatter(np.zeros((10, 3)), np.arange(10))
 
 
 def test_latent_scatter_has_a_discrete_legend_not_a_colour_bar():
