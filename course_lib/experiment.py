@@ -30,7 +30,6 @@ from .metrics import (
     kernel_inception_distance,
     memorization_ratio,
     precision_recall,
-    train_synthetic_test_real,
 )
 
 __all__ = [
@@ -225,10 +224,7 @@ def imbalance_experiment(
             model.fit(X_fit, y_fit)
             result = scores(y_test, model.predict(X_test), minority=minority)
             per_method[name].append(result)
-            counts[name] = (
-                int(np.sum(y_fit == minority)) - n_added,
-                n_added,
-            )
+            counts[name] = (int(np.sum(y_fit == minority)) - n_added, n_added)
         if verbose:
             print(f"seed {seed}: done ({len(training_sets)} training sets)")
 
@@ -375,25 +371,22 @@ def utility(
 
 
 def tstr_recall(X_imb, y_imb, fake, X_test, y_test, *, minority: int, seed: int):
-    """Minority recall of logistic regression whose only minority rows are ``fake``.
-
-    The real rows of the other classes plus the synthetic ones labelled
-    ``minority`` (:func:`course_lib.metrics.train_synthetic_test_real`).
+    """Train on synthetic, test on real (TSTR): the minority recall of :func:`utility`'s
+    logistic regression trained on the real rows of the other classes plus the
+    ``fake`` rows labelled ``minority``, and no real minority row, so that it measures
+    what the synthetic samples alone teach the classifier.
     """
-    X_test = check_array(X_test, name="X_test", dtype=np.float32)
+    if len(fake) == 0:
+        raise ValueError("fake must hold at least one synthetic row")
     others = np.asarray(y_imb) != minority
     rows = [
         np.reshape(X_imb, (len(others), -1))[others],
         np.reshape(fake, (len(fake), -1)),
     ]
-    return train_synthetic_test_real(
-        np.concatenate(rows).reshape(-1, *X_test.shape[1:]),
-        np.r_[np.asarray(y_imb)[others], np.full(len(fake), minority)],
-        X_test,
-        y_test,
-        minority=minority,
-        seed=seed,
-    )["minority_recall"]
+    X_fit = np.concatenate(rows).astype(np.float32)
+    y_fit = np.r_[np.asarray(y_imb)[others], np.full(len(fake), minority)]
+    task = {"minority": minority, "seed": seed}
+    return utility(X_fit, y_fit, X_test, y_test, kind="logreg", **task)["LR recall"]
 
 
 def resample_and_score(

@@ -33,7 +33,6 @@ __all__ = [
     "frechet_distance",
     "kernel_inception_distance",
     "precision_recall",
-    "train_synthetic_test_real",
     # clustering scores (notebook 05)
     "clustering_accuracy",
     "clustering_scores",
@@ -329,45 +328,6 @@ def density_coverage(real_features, fake_features, *, k: int = 5) -> dict:
         "density": float(inside.sum() / (k * fake.shape[0])),
         "coverage": float(inside.any(axis=1).mean()),
     }
-
-
-def train_synthetic_test_real(
-    X_train, y_train, X_test, y_test, *, minority: int, seed=0
-) -> dict:
-    """TSTR: train logistic regression on a training set holding synthetic rows, test
-    on real ones (``course_lib.classifiers.make_classifier("logreg", seed=seed)``).
-
-    For a rare class the usual form is: the real rows of the other classes plus only
-    *synthetic* rows of the minority class (no real minority row), so the minority
-    scores measure what the synthetic samples alone teach the classifier.
-
-    Parameters
-    ----------
-    X_train, y_train : the training set (with the synthetic rows)
-    X_test, y_test : real held-out rows
-    minority : the class whose recall is reported
-    seed : seed of the classifier
-
-    Returns
-    -------
-    dict of :func:`course_lib.classifiers.scores`: ``minority_recall``,
-    ``balanced_accuracy``, ``macro_f1``
-    """
-    from .classifiers import make_classifier, scores
-
-    X_train = check_array(X_train, name="X_train", min_samples=2, dtype=np.float32)
-    y_train = check_labels(y_train, X_train.shape[0], name="y_train")
-    X_test = check_array(X_test, name="X_test", dtype=np.float32)
-    y_test = check_labels(y_test, X_test.shape[0], name="y_test")
-    if X_test.shape[1:] != X_train.shape[1:]:
-        raise ValueError(
-            f"X_test rows have shape {X_test.shape[1:]}, X_train rows "
-            f"{X_train.shape[1:]}"
-        )
-    if minority not in set(y_train.tolist()):
-        raise ValueError(f"class {minority} has no (synthetic) row in y_train")
-    classifier = make_classifier("logreg", seed=seed).fit(X_train, y_train)
-    return scores(y_test, classifier.predict(X_test), minority=minority)
 
 
 # ---- clustering scores (notebook 05) ------------------------------------------------

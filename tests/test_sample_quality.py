@@ -2,7 +2,7 @@
 
 Known answers (the Fréchet distance of two Gaussians in closed form, brute-force
 loops) and planted cases (fake = real, fake = a tight cluster inside real, fake far
-away) for FID, KID, precision/recall, density/coverage and TSTR.
+away) for FID, KID, precision/recall, density/coverage.
 """
 
 import numpy as np
@@ -191,39 +191,3 @@ def test_bad_k_raises(k):
 def test_frechet_distance_bad_eps_raises():
     with pytest.raises(ValueError, match="eps"):
         metrics.frechet_distance(normal_rows(5, 0), normal_rows(5, 1), eps=-1.0)
-
-
-# ---- train_synthetic_test_real -------------------------------------------------------
-def blobs(n_per_class, seed, centers=((0, 0), (6, 0), (0, 6))):
-    rng = np.random.default_rng(seed)
-    X = np.concatenate([c + rng.normal(size=(n_per_class, 2)) for c in centers])
-    y = np.repeat(np.arange(len(centers)), n_per_class)
-    return X, y
-
-
-def test_tstr_rewards_useful_synthetic_rows_and_punishes_misplaced_ones():
-    X_test, y_test = blobs(100, 0)
-    X_real, y_real = blobs(100, 1)
-    others = y_real != 2
-    # "synthetic" minority rows from the right place, then from the wrong one
-    good, _ = blobs(100, 2, centers=((0, 6),))
-    wrong, _ = blobs(100, 3, centers=((0, -6),))
-    kwargs = dict(minority=2, seed=0)
-    y_train = np.concatenate([y_real[others], np.full(100, 2)])
-    useful = metrics.train_synthetic_test_real(
-        np.concatenate([X_real[others], good]), y_train, X_test, y_test, **kwargs
-    )
-    misplaced = metrics.train_synthetic_test_real(
-        np.concatenate([X_real[others], wrong]), y_train, X_test, y_test, **kwargs
-    )
-    assert useful["minority_recall"] > 0.95
-    assert misplaced["minority_recall"] < 0.1
-    assert set(useful) == {"minority_recall", "balanced_accuracy", "macro_f1"}
-
-
-def test_tstr_bad_input_raises():
-    X, y = blobs(10, 0)
-    with pytest.raises(ValueError, match="no .*row in y_train"):
-        metrics.train_synthetic_test_real(X, y, X, y, minority=7)
-    with pytest.raises(ValueError, match="shape"):
-        metrics.train_synthetic_test_real(X, y, X[:, :1], y, minority=1)
