@@ -268,13 +268,9 @@ def _load_full(name: str, split: str):
                 )
                 for fname, (url, sha256) in full["files"].items()
             }
-            if name == "mnist":  # keras.datasets.mnist's file, read without pickle
-                X, y = _read_npz(paths["mnist.npz"], (f"x_{split}", f"y_{split}"))
-            else:
-                X, y = (
-                    _read_idx(paths[f"{xy}_kannada_MNIST_{split}-idx{n}-ubyte.gz"])
-                    for xy, n in (("X", 3), ("y", 1))
-                )
+            # keras.datasets.mnist's file, read without pickle (MNIST's are the only
+            # Keras-fetched files whose sha256 are all known; see datasets.toml)
+            X, y = _read_npz(paths["mnist.npz"], (f"x_{split}", f"y_{split}"))
         else:  # tensorflow-datasets checks its download against its recorded sha256
             import tensorflow_datasets as tfds
 

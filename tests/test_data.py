@@ -6,7 +6,6 @@ and downloads are exercised with local files standing in for them (``file://``).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import shutil
 import socket
@@ -411,29 +410,6 @@ def test_cifar10_full_goes_through_tensorflow_datasets(tmp_path, monkeypatch):
             dict(split="test", batch_size=-1, as_supervised=True, data_dir=where),
         )
     ]
-
-
-def test_kannada_full_works_once_hashes_are_known(tmp_path, monkeypatch):
-    rng = np.random.default_rng(2)
-    train_x = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
-    train_y = np.arange(20, dtype=np.uint8) % 10
-    for array, fname in ((train_x, "X_train.gz"), (train_y, "y_train.gz")):
-        magic = 0x803 if array.ndim == 3 else 0x801
-        header = b"".join(d.to_bytes(4, "big") for d in (magic, *array.shape))
-        (tmp_path / fname).write_bytes(gzip.compress(header + array.tobytes()))
-    files = data.DATASETS["kannada_mnist"]["full"]["files"]
-    for fname, (_, sha) in list(files.items()):
-        if "train" in fname:
-            path = tmp_path / f"{fname[0]}_train.gz"
-        else:
-            kind = "images_idx3" if fname[0] == "X" else "labels_idx1"
-            path = REPO_DATA / f"kannada_mnist_test_{kind}_ubyte.gz"
-            assert sha == sha256(path)  # the recorded hashes of the test files hold
-        monkeypatch.setitem(files, fname, [path.as_uri(), sha256(path)])
-    X, y = data.load("kannada_mnist", "train", profile="full", verbose=False)
-    assert np.array_equal(X, train_x) and np.array_equal(y, train_y)
-    X, y = data.load("kannada_mnist", "test", profile="full", verbose=False)
-    assert X.shape == (10000, 28, 28)
 
 
 # ---- the data folder ----------------------------------------------------------------
