@@ -261,6 +261,8 @@ def kernel_inception_distance(real_features, fake_features) -> float:
 
 def _knn_radii(X, k: int):
     """Distance from each row of ``X`` to its k-th nearest *other* row."""
+    n = len(X)
+    check_param(k, f"k (needs k + 1 <= {n} rows)", Integral, min_val=1, max_val=n - 1)
     # column 0 of the sorted distances is the row itself (or a duplicate, also 0)
     return np.sort(cdist(X, X), axis=1)[:, k]
 
@@ -285,10 +287,6 @@ def precision_recall(real_features, fake_features, *, k: int = 3) -> dict:
     dict with ``precision`` and ``recall``, both in [0, 1]
     """
     real, fake = _feature_pair(real_features, fake_features)
-    n = min(len(real), len(fake))
-    k = check_param(
-        k, f"k (needs k + 1 <= {n} rows)", Integral, min_val=1, max_val=n - 1
-    )
     distances = cdist(real, fake)  # (n_real, n_fake)
     inside_real = distances <= _knn_radii(real, k)[:, None]
     inside_fake = distances <= _knn_radii(fake, k)[None, :]
@@ -319,10 +317,6 @@ def density_coverage(real_features, fake_features, *, k: int = 5) -> dict:
     dict with ``density`` (>= 0) and ``coverage`` (in [0, 1])
     """
     real, fake = _feature_pair(real_features, fake_features, min_samples=1)
-    n = len(real)
-    k = check_param(
-        k, f"k (needs k + 1 <= {n} rows)", Integral, min_val=1, max_val=n - 1
-    )
     inside = cdist(real, fake) <= _knn_radii(real, k)[:, None]
     return {
         "density": float(inside.sum() / (k * fake.shape[0])),
