@@ -52,6 +52,7 @@ from ._base import (
     check_array,
     check_choice,
     check_images,
+    check_labels,
     check_layer_sizes,
     check_training_params,
     forget_fit,
@@ -339,7 +340,7 @@ class UNIT(BaseEstimator):
     labelled_batch_size : labelled images per domain per step (with labels)
     learning_rate : Adam step of both players (beta_1 = 0.5, as in the paper)
     seed : int or None; seeds weights, shuffling and latent noise
-    verbose : 0 silent, 1 one line per epoch
+    verbose : 0 silent, 1 Keras's one line per epoch
     """
 
     def __init__(
@@ -390,13 +391,10 @@ class UNIT(BaseEstimator):
         """Labels with -1 for unlabelled rows, or None."""
         if y is None:
             return None
-        y = np.asarray(y)
-        if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or y.min() < -1:
-            raise ValueError(
-                f"{name} must be {n} integer labels (-1 = unlabelled), got "
-                f"shape {y.shape}, dtype {y.dtype}"
-            )
-        return y.astype(np.int64)
+        y = check_labels(y, n, name=name)
+        if y.min() < -1:
+            raise ValueError(f"{name} must be class labels or -1 (unlabelled)")
+        return y
 
     def _check_params(self):
         check_choice(self.architecture, "architecture", ARCHITECTURES)
@@ -479,26 +477,26 @@ class UNIT(BaseEstimator):
             data = data.map(lambda a, b, la, lb: (a, b, *la, *lb))
         steps = max(1, max(X_a.shape[0], X_b.shape[0]) // batch)
         history = keras.callbacks.History()
-        callbacks = [history]
-        if self.verbose:
-            callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=_print_epoch))
-        learned = dict(image_shape_=X_a.shape[1:], classes_=classes, model_=model)
+
+        def learned():  # the learned attributes, from the epochs finished so far
+            return dict(image_shape_=X_a.shape[1:], classes_=classes, model_=model,
+                        history_=history_dict(history),
+                        n_steps_=steps * len(history.epoch))  # fmt: skip
+
         try:
             model.fit(
                 data.prefetch(tf.data.AUTOTUNE),
                 epochs=int(self.epochs),
                 steps_per_epoch=steps,
                 shuffle=False,  # the streams shuffle (seeded)
-                verbose=0,
-                callbacks=callbacks,
+                verbose=2 if self.verbose else 0,  # Keras's line per epoch
+                callbacks=[history],
             )
         except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
-            vars(self).update(learned, history_=history_dict(history))
-            self.n_steps_ = steps * len(history.epoch)
+            vars(self).update(learned())
             print(INTERRUPTED.format(len(history.epoch)), flush=True)
             raise
-        vars(self).update(learned, history_=history_dict(history))
-        self.n_steps_ = steps * int(self.epochs)
+        vars(self).update(learned())
         return self
 
     # ---- using the networks ---------------------------------------------------------
@@ -543,8 +541,3 @@ class UNIT(BaseEstimator):
             raise ValueError("this UNIT was fitted without labels: it has no head")
         logits = self._run(self.model_.networks["head"], self.encode(X, domain))
         return self.classes_[np.argmax(logits, axis=1)]
-
-
-def _print_epoch(epoch, logs):
-    terms = "  ".join(f"{k} {v:.3f}" for k, v in logs.items())
-    print(f"epoch {epoch + 1}: {terms}", flush=True)
