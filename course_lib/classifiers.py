@@ -79,13 +79,6 @@ class _OneThreadLogisticRegression(LogisticRegression):
             return super().fit(X, y, sample_weight)
 
 
-def make_logreg(*, C: float = 0.1, max_iter: int = 100, seed: int = 0) -> Pipeline:
-    """Logistic regression on flattened pixels, as a scikit-learn ``Pipeline``
-    (images in, labels out), so it clones and cross-validates like any estimator."""
-    logreg = _OneThreadLogisticRegression(C=C, max_iter=max_iter, random_state=seed)
-    return Pipeline([("flatten", FunctionTransformer(flatten)), ("logreg", logreg)])
-
-
 # ---- the CNNs ----------------------------------------------------------------------
 def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
     """Build one of the course's CNNs (functional API); it outputs class logits.
@@ -250,9 +243,17 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
 
 def make_classifier(kind: str = "logreg", *, seed: int = 0, **params):
-    """A fresh, unfitted classifier of the given kind (see ``CLASSIFIERS``)."""
+    """A fresh, unfitted classifier of the given kind (see ``CLASSIFIERS``).
+
+    ``"logreg"``: logistic regression on flattened pixels (``C=0.1``,
+    ``max_iter=100`` unless given), as a scikit-learn ``Pipeline`` (images in,
+    labels out), so it clones and cross-validates like any estimator. ``"cnn"``:
+    ``CNNClassifier("small", epochs=5)``.
+    """
     if kind == "logreg":
-        return make_logreg(seed=seed, **params)
+        params = {"C": 0.1, "max_iter": 100, **params}
+        logreg = _OneThreadLogisticRegression(random_state=seed, **params)
+        return Pipeline([("flatten", FunctionTransformer(flatten)), ("logreg", logreg)])
     if kind == "cnn":
         params = {"epochs": 5, **params}
         return CNNClassifier("small", seed=seed, **params)

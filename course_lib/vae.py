@@ -177,8 +177,7 @@ class VAEModel(keras.Model):
     ``fit`` takes batches of images ``x`` (or ``(x, one_hot_label)`` pairs when
     ``n_classes > 0``); ``train_step`` and ``test_step`` track the mean per-sample
     ``loss``, ``reconstruction`` and ``kl`` by name; ``predict`` returns the per-sample
-    ``(reconstruction, kl)`` of one reparameterised draw; calling the model gives the
-    reconstruction logits of the posterior mean.
+    ``(reconstruction, kl)`` of one reparameterised draw.
 
     Parameters
     ----------
@@ -231,11 +230,6 @@ class VAEModel(keras.Model):
 
     def predict_step(self, data):
         return self.loss_terms(data)
-
-    def call(self, data, training=False):
-        x = data[0] if self.n_classes else data
-        mean, _ = self.encoder(self._inputs(data, x), training=training)
-        return self.decoder(self._inputs(data, mean), training=training)
 
 
 class _ProgressLine(keras.callbacks.Callback):
