@@ -107,13 +107,9 @@ def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
     next_seed = seed_stream(seed)
 
     def conv(filters, padding):
-        return layers.Conv2D(
-            filters,
-            3,
-            padding=padding,
-            activation="relu",
-            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
-        )
+        init = keras.initializers.GlorotUniform(next_seed())
+        options = dict(padding=padding, activation="relu", kernel_initializer=init)
+        return layers.Conv2D(filters, 3, **options)
 
     def dense(units, **kwargs):
         init = keras.initializers.GlorotUniform(next_seed())

@@ -506,9 +506,6 @@ class UNIT(BaseEstimator):
              for i in range(0, max(inputs.shape[0], 1), _BATCH)]
         )  # fmt: skip
 
-    def _squeeze(self, X):
-        return X[..., 0] if self.image_shape_[-1] == 1 else X
-
     def encode(self, X, domain):
         """The shared-latent mean of each image of ``domain``: (n, latent_dim)."""
         check_is_fitted(self, "model_")
@@ -522,7 +519,8 @@ class UNIT(BaseEstimator):
         domain = self._domain(domain)
         z = check_array(z, name="z", ndim=2, min_samples=0,
                         n_features=int(self.latent_dim), dtype=np.float32)  # fmt: skip
-        return self._squeeze(self._run(self.model_.networks[f"decoder_{domain}"], z))
+        images = self._run(self.model_.networks[f"decoder_{domain}"], z)
+        return images[..., 0] if self.image_shape_[-1] == 1 else images  # (n, H, W)
 
     def translate(self, X, source="a"):
         """Encode images of ``source`` and decode them in the other domain."""
