@@ -265,7 +265,6 @@ class BernoulliRBM(BaseGenerator):
             include_boundaries="left",
         )
         check_param(self.persistent, "persistent", (bool, np.bool_))
-        as_rng(self.seed)
         check_choice(self.sample_init, "sample_init", ("random", "data"))
 
     def _check_unconditional(self, method: str):

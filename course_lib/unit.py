@@ -48,7 +48,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     INTERRUPTED,
-    as_rng,
     check_array,
     check_choice,
     check_images,
@@ -407,7 +406,6 @@ class UNIT(BaseEstimator):
         )
         check_layer_sizes(self.hidden, "hidden")
         check_layer_sizes(self.filters, "filters")
-        as_rng(self.seed)
 
     # ---- fitting --------------------------------------------------------------------
     def fit(self, X_a, X_b, y_a=None, y_b=None):

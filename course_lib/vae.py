@@ -316,13 +316,12 @@ class VAE(BaseGenerator):
         check_choice(self.architecture, "architecture", ARCHITECTURES)
         check_layer_sizes(self.hidden, "hidden")
         check_layer_sizes(self.filters, "filters")
-        as_rng(self.seed)
 
     def _network_shape(self, shape) -> tuple[int, ...]:
         """One training row's shape as the networks see it."""
         if self.architecture == "dense":
             return (int(np.prod(shape)),)
-        scale = 2 ** len(check_layer_sizes(self.filters, "filters"))
+        scale = 2 ** len(self.filters)
         if len(shape) not in (2, 3) or shape[0] % scale or shape[1] % scale:
             raise ValueError(
                 "a conv VAE needs images of shape (n, height, width[, channels]) with "
