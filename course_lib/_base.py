@@ -85,7 +85,8 @@ def check_choice(value, name: str, choices) -> None:
 def check_training_params(estimator, *, integers=(), nonnegative=()) -> None:
     """The hyperparameters of a model trained by gradient steps: ``epochs``,
     ``batch_size`` and each name in ``integers`` whole numbers >= 1, ``learning_rate``
-    > 0 and each name in ``nonnegative`` a number >= 0."""
+    > 0, each name in ``nonnegative`` a number >= 0 and ``seed`` a seed
+    (:func:`as_rng`)."""
     for name in ("epochs", "batch_size", *integers):
         check_param(getattr(estimator, name), name, numbers.Integral, min_val=1)
     for name in nonnegative:
@@ -97,6 +98,7 @@ def check_training_params(estimator, *, integers=(), nonnegative=()) -> None:
         min_val=0,
         include_boundaries="neither",
     )
+    as_rng(estimator.seed)
 
 
 def check_layer_sizes(sizes, name: str) -> tuple[int, ...]:

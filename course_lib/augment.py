@@ -31,9 +31,9 @@ def augment_class(X, y, generator, *, label: int, n_new: int, seed=None):
     ----------
     X : array, shape (n_samples, ...)
     y : array of int, shape (n_samples,)
-    generator : an unfitted course generator (fitted here, without labels, on the
-        rows of ``label`` only) or an imbalanced-learn over-sampler such as
-        ``RandomOverSampler`` (asked for ``n_new`` more rows of ``label``).
+    generator : an unfitted course generator, fitted here, without labels, on the
+        rows of ``label`` only (an imbalanced-learn over-sampler such as
+        ``RandomOverSampler`` appends rows with its own ``fit_resample``).
     label : the class to augment.
     n_new : number of synthetic rows to add.
 
@@ -47,11 +47,6 @@ def augment_class(X, y, generator, *, label: int, n_new: int, seed=None):
     rows = X[y == label]
     if rows.shape[0] == 0:
         raise ValueError(f"class {label} has no rows in y; nothing to fit on")
-    if hasattr(generator, "fit_resample"):
-        wanted = {label: rows.shape[0] + n_new}
-        sampler = clone(generator).set_params(sampling_strategy=wanted)
-        X_aug, y_aug = sampler.fit_resample(X.reshape(len(X), -1), y)
-        return X_aug.reshape((-1, *X.shape[1:])), y_aug
     synthetic = generator.fit(rows).sample(n_new, seed=seed)
     synthetic = np.asarray(synthetic, dtype=np.float32).reshape((n_new, *X.shape[1:]))
     X_aug = np.concatenate([X, synthetic])

@@ -25,13 +25,13 @@ from numbers import Real
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.base import ClassifierMixin
 from sklearn.covariance import ledoit_wolf
 
 from ._base import (
     BaseGenerator,
     check_array,
     check_choice,
-    check_labels,
     check_param,
     forget_fit,
 )
@@ -41,8 +41,9 @@ __all__ = ["GaussianBayesGenerator"]
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
 
-class GaussianBayesGenerator(BaseGenerator):
-    """Per-class multivariate normal generator and Bayes classifier.
+class GaussianBayesGenerator(ClassifierMixin, BaseGenerator):
+    """Per-class multivariate normal generator and Bayes classifier (``score`` is
+    scikit-learn's ``ClassifierMixin.score``: the accuracy of :meth:`predict`).
 
     Parameters
     ----------
@@ -227,15 +228,8 @@ class GaussianBayesGenerator(BaseGenerator):
 
     def predict(self, X) -> np.ndarray:
         """The most probable class of each row, shape (n_samples,)."""
-        self._check_classifier()
-        joint = self.log_likelihood(X) + self.log_prior_
-        return self.classes_[np.argmax(joint, axis=1)]
-
-    def score(self, X, y) -> float:
-        """Accuracy of :meth:`predict` on ``(X, y)``."""
-        X = check_array(X, n_features=self.n_features_in_)
-        y = check_labels(y, X.shape[0])
-        return float(np.mean(self.predict(X) == y))
+        most_probable = np.argmax(self.predict_log_proba(X), axis=1)
+        return self.classes_[most_probable]
 
     def score_samples(self, X) -> np.ndarray:
         """``log p(x) = log Σ_y p(x | y) p(y)`` of each row, shape (n_samples,), nats.

@@ -79,13 +79,6 @@ class _OneThreadLogisticRegression(LogisticRegression):
             return super().fit(X, y, sample_weight)
 
 
-def make_logreg(*, C: float = 0.1, max_iter: int = 100, seed: int = 0) -> Pipeline:
-    """Logistic regression on flattened pixels, as a scikit-learn ``Pipeline``
-    (images in, labels out), so it clones and cross-validates like any estimator."""
-    logreg = _OneThreadLogisticRegression(C=C, max_iter=max_iter, random_state=seed)
-    return Pipeline([("flatten", FunctionTransformer(flatten)), ("logreg", logreg)])
-
-
 # ---- the CNNs ----------------------------------------------------------------------
 def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
     """Build one of the course's CNNs (functional API); it outputs class logits.
@@ -114,13 +107,9 @@ def build_cnn(architecture: str, input_shape, n_classes: int, *, seed=None):
     next_seed = seed_stream(seed)
 
     def conv(filters, padding):
-        return layers.Conv2D(
-            filters,
-            3,
-            padding=padding,
-            activation="relu",
-            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
-        )
+        init = keras.initializers.GlorotUniform(next_seed())
+        options = dict(padding=padding, activation="relu", kernel_initializer=init)
+        return layers.Conv2D(filters, 3, **options)
 
     def dense(units, **kwargs):
         init = keras.initializers.GlorotUniform(next_seed())
@@ -250,9 +239,17 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
 
 def make_classifier(kind: str = "logreg", *, seed: int = 0, **params):
-    """A fresh, unfitted classifier of the given kind (see ``CLASSIFIERS``)."""
+    """A fresh, unfitted classifier of the given kind (see ``CLASSIFIERS``).
+
+    ``"logreg"``: logistic regression on flattened pixels (``C=0.1``,
+    ``max_iter=100`` unless given), as a scikit-learn ``Pipeline`` (images in,
+    labels out), so it clones and cross-validates like any estimator. ``"cnn"``:
+    ``CNNClassifier("small", epochs=5)``.
+    """
     if kind == "logreg":
-        return make_logreg(seed=seed, **params)
+        params = {"C": 0.1, "max_iter": 100, **params}
+        logreg = _OneThreadLogisticRegression(random_state=seed, **params)
+        return Pipeline([("flatten", FunctionTransformer(flatten)), ("logreg", logreg)])
     if kind == "cnn":
         params = {"epochs": 5, **params}
         return CNNClassifier("small", seed=seed, **params)

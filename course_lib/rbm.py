@@ -194,12 +194,14 @@ class BernoulliRBM(BaseGenerator):
     seed : int or None
         Seeds the initial weights, the shuffling and the Gibbs draws of training.
     verbose : bool
-        Print one progress line per epoch (one per class when fitted with labels).
+        Print one progress line per epoch (of each class's RBM when fitted with
+        labels).
     sample_steps : int
         Gibbs steps (v -> h -> v) of :meth:`sample` (its default; :meth:`sample`
         and :meth:`gibbs` take ``sample_steps`` too).
     sample_init : ``"random"`` or ``"data"``
-        Default start of the chains of :meth:`sample`.
+        Start of the chains of :meth:`sample`: every pixel a fair coin, or random
+        training rows kept by ``fit``.
 
     Attributes
     ----------
@@ -263,7 +265,6 @@ class BernoulliRBM(BaseGenerator):
             include_boundaries="left",
         )
         check_param(self.persistent, "persistent", (bool, np.bool_))
-        as_rng(self.seed)
         check_choice(self.sample_init, "sample_init", ("random", "data"))
 
     def _check_unconditional(self, method: str):
@@ -303,18 +304,12 @@ class BernoulliRBM(BaseGenerator):
         models, histories = {}, {}
         for cls in data["classes_"]:
             seed = int(rng.integers(2**31 - 1))
-            params = {**self.get_params(), "seed": seed, "verbose": False}
             rows = X2d[y == cls].reshape(-1, *data["feature_shape_"])
-            model = models[int(cls)] = BernoulliRBM(**params).fit(rows)
-            histories[int(cls)] = history = model.history_
             if self.verbose:
-                print(
-                    f"class {cls}: {len(rows):5d} rows, {self.epochs} epochs  recon "
-                    f"{history['reconstruction_error'][-1]:.4f}  pseudo-LL "
-                    f"{history['pseudo_likelihood'][-1]:8.2f}  "
-                    f"{sum(history['epoch_time']):6.1f} s",
-                    flush=True,
-                )
+                print(f"class {cls}: {len(rows)} rows", flush=True)
+            params = {**self.get_params(), "seed": seed}
+            models[int(cls)] = model = BernoulliRBM(**params).fit(rows)
+            histories[int(cls)] = model.history_
         return self._fitted(data, models_=models, history_=histories)
 
     def _train(self, X2d, rng, data) -> dict:
@@ -432,15 +427,10 @@ class BernoulliRBM(BaseGenerator):
         v, v_prob = _gibbs(v2d, *self.params_, sample_steps, seed)
         return (v if binary else v_prob).numpy()
 
-    def _start_chains(self, n, init, rng):
-        if isinstance(init, str) and init == "random":
+    def _start_chains(self, n, rng):
+        if self.sample_init == "random":
             return (rng.random((n, self.n_features_in_)) < 0.5).astype(np.float32)
-        if isinstance(init, str) and init == "data":
-            return self.init_rows_[rng.integers(len(self.init_rows_), size=n)]
-        if isinstance(init, str):
-            raise ValueError(f"init must be 'random', 'data' or an array, got {init!r}")
-        rows = self._check_X(init, name="init").numpy()
-        return rows[np.arange(n) % len(rows)]
+        return self.init_rows_[rng.integers(len(self.init_rows_), size=n)]
 
     def sample(
         self,
@@ -449,7 +439,6 @@ class BernoulliRBM(BaseGenerator):
         seed=None,
         *,
         sample_steps: int | None = None,
-        init=None,
         binary: bool = False,
     ):
         """Draw ``n`` rows by running ``n`` independent Gibbs chains for
@@ -462,9 +451,6 @@ class BernoulliRBM(BaseGenerator):
         seed : int, None or np.random.Generator (chain starts and all Gibbs draws).
         sample_steps : Gibbs steps per chain (v -> h -> v counts as one); None uses
             the ``sample_steps`` the model was built with.
-        init : None (use ``sample_init``), ``"random"`` (every pixel a fair coin),
-            ``"data"`` (random training rows kept by ``fit``) or an array of starting
-            rows (used cyclically).
         binary : False returns the visible *probabilities* p(v|h) of the last step
             (grey images); True returns the binary visible sample.
 
@@ -477,13 +463,12 @@ class BernoulliRBM(BaseGenerator):
         if sample_steps is None:
             sample_steps = self.sample_steps
         sample_steps = check_n_samples(sample_steps)
-        init = self.sample_init if init is None else init
         flat = np.empty((n, self.n_features_in_), np.float32)
         groups = [(self, slice(None))] if labels is None else []
         for cls in [] if labels is None else np.unique(labels):
             groups.append((self.models_[int(cls)], labels == cls))
         for model, where in groups:
-            start = model._start_chains(len(flat[where]), init, rng)
+            start = model._start_chains(len(flat[where]), rng)
             flat[where] = (
                 model._run_gibbs(start, sample_steps, rng, binary) if n else start
             )

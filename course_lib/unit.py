@@ -48,10 +48,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     INTERRUPTED,
-    as_rng,
     check_array,
     check_choice,
     check_images,
+    check_labels,
     check_layer_sizes,
     check_training_params,
     forget_fit,
@@ -339,7 +339,7 @@ class UNIT(BaseEstimator):
     labelled_batch_size : labelled images per domain per step (with labels)
     learning_rate : Adam step of both players (beta_1 = 0.5, as in the paper)
     seed : int or None; seeds weights, shuffling and latent noise
-    verbose : 0 silent, 1 one line per epoch
+    verbose : 0 silent, 1 Keras's one line per epoch
     """
 
     def __init__(
@@ -390,13 +390,10 @@ class UNIT(BaseEstimator):
         """Labels with -1 for unlabelled rows, or None."""
         if y is None:
             return None
-        y = np.asarray(y)
-        if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or y.min() < -1:
-            raise ValueError(
-                f"{name} must be {n} integer labels (-1 = unlabelled), got "
-                f"shape {y.shape}, dtype {y.dtype}"
-            )
-        return y.astype(np.int64)
+        y = check_labels(y, n, name=name)
+        if y.min() < -1:
+            raise ValueError(f"{name} must be class labels or -1 (unlabelled)")
+        return y
 
     def _check_params(self):
         check_choice(self.architecture, "architecture", ARCHITECTURES)
@@ -409,7 +406,6 @@ class UNIT(BaseEstimator):
         )
         check_layer_sizes(self.hidden, "hidden")
         check_layer_sizes(self.filters, "filters")
-        as_rng(self.seed)
 
     # ---- fitting --------------------------------------------------------------------
     def fit(self, X_a, X_b, y_a=None, y_b=None):
@@ -479,26 +475,26 @@ class UNIT(BaseEstimator):
             data = data.map(lambda a, b, la, lb: (a, b, *la, *lb))
         steps = max(1, max(X_a.shape[0], X_b.shape[0]) // batch)
         history = keras.callbacks.History()
-        callbacks = [history]
-        if self.verbose:
-            callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=_print_epoch))
-        learned = dict(image_shape_=X_a.shape[1:], classes_=classes, model_=model)
+
+        def learned():  # the learned attributes, from the epochs finished so far
+            return dict(image_shape_=X_a.shape[1:], classes_=classes, model_=model,
+                        history_=history_dict(history),
+                        n_steps_=steps * len(history.epoch))  # fmt: skip
+
         try:
             model.fit(
                 data.prefetch(tf.data.AUTOTUNE),
                 epochs=int(self.epochs),
                 steps_per_epoch=steps,
                 shuffle=False,  # the streams shuffle (seeded)
-                verbose=0,
-                callbacks=callbacks,
+                verbose=2 if self.verbose else 0,  # Keras's line per epoch
+                callbacks=[history],
             )
         except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
-            vars(self).update(learned, history_=history_dict(history))
-            self.n_steps_ = steps * len(history.epoch)
+            vars(self).update(learned())
             print(INTERRUPTED.format(len(history.epoch)), flush=True)
             raise
-        vars(self).update(learned, history_=history_dict(history))
-        self.n_steps_ = steps * int(self.epochs)
+        vars(self).update(learned())
         return self
 
     # ---- using the networks ---------------------------------------------------------
@@ -507,9 +503,6 @@ class UNIT(BaseEstimator):
             [np.asarray(network(inputs[i : i + _BATCH], training=False))
              for i in range(0, max(inputs.shape[0], 1), _BATCH)]
         )  # fmt: skip
-
-    def _squeeze(self, X):
-        return X[..., 0] if self.image_shape_[-1] == 1 else X
 
     def encode(self, X, domain):
         """The shared-latent mean of each image of ``domain``: (n, latent_dim)."""
@@ -524,7 +517,8 @@ class UNIT(BaseEstimator):
         domain = self._domain(domain)
         z = check_array(z, name="z", ndim=2, min_samples=0,
                         n_features=int(self.latent_dim), dtype=np.float32)  # fmt: skip
-        return self._squeeze(self._run(self.model_.networks[f"decoder_{domain}"], z))
+        images = self._run(self.model_.networks[f"decoder_{domain}"], z)
+        return images[..., 0] if self.image_shape_[-1] == 1 else images  # (n, H, W)
 
     def translate(self, X, source="a"):
         """Encode images of ``source`` and decode them in the other domain."""
@@ -543,8 +537,3 @@ class UNIT(BaseEstimator):
             raise ValueError("this UNIT was fitted without labels: it has no head")
         logits = self._run(self.model_.networks["head"], self.encode(X, domain))
         return self.classes_[np.argmax(logits, axis=1)]
-
-
-def _print_epoch(epoch, logs):
-    terms = "  ".join(f"{k} {v:.3f}" for k, v in logs.items())
-    print(f"epoch {epoch + 1}: {terms}", flush=True)

@@ -177,8 +177,7 @@ class VAEModel(keras.Model):
     ``fit`` takes batches of images ``x`` (or ``(x, one_hot_label)`` pairs when
     ``n_classes > 0``); ``train_step`` and ``test_step`` track the mean per-sample
     ``loss``, ``reconstruction`` and ``kl`` by name; ``predict`` returns the per-sample
-    ``(reconstruction, kl)`` of one reparameterised draw; calling the model gives the
-    reconstruction logits of the posterior mean.
+    ``(reconstruction, kl)`` of one reparameterised draw.
 
     Parameters
     ----------
@@ -231,11 +230,6 @@ class VAEModel(keras.Model):
 
     def predict_step(self, data):
         return self.loss_terms(data)
-
-    def call(self, data, training=False):
-        x = data[0] if self.n_classes else data
-        mean, _ = self.encoder(self._inputs(data, x), training=training)
-        return self.decoder(self._inputs(data, mean), training=training)
 
 
 class _ProgressLine(keras.callbacks.Callback):
@@ -322,13 +316,12 @@ class VAE(BaseGenerator):
         check_choice(self.architecture, "architecture", ARCHITECTURES)
         check_layer_sizes(self.hidden, "hidden")
         check_layer_sizes(self.filters, "filters")
-        as_rng(self.seed)
 
     def _network_shape(self, shape) -> tuple[int, ...]:
         """One training row's shape as the networks see it."""
         if self.architecture == "dense":
             return (int(np.prod(shape)),)
-        scale = 2 ** len(check_layer_sizes(self.filters, "filters"))
+        scale = 2 ** len(self.filters)
         if len(shape) not in (2, 3) or shape[0] % scale or shape[1] % scale:
             raise ValueError(
                 "a conv VAE needs images of shape (n, height, width[, channels]) with "
@@ -513,23 +506,19 @@ class VAE(BaseGenerator):
         X_new = self.decode(z, labels).reshape(n, self.n_features_in_)
         return self._finish_sample(X_new, labels)
 
-    def latent_grid(self, n: int = 15, *, y=None, dims=(0, 1)):
+    def latent_grid(self, n: int = 15, *, y=None):
         """Decode an ``n`` x ``n`` grid of latent points, for a latent traversal plot.
 
-        The grid spans the prior's quantiles 0.05..0.95 along latent dimensions
-        ``dims`` (others at 0): left to right ``z[dims[0]]`` increases, top to bottom
-        ``z[dims[1]]`` decreases, so the grid reads like a scatter plot of ``z``.
+        The grid spans the prior's quantiles 0.05..0.95 along the first two latent
+        dimensions (others at 0): left to right ``z[0]`` increases, top to bottom
+        ``z[1]`` decreases, so the grid reads like a scatter plot of ``z``.
         Returns ``images`` (n * n, *feature_shape_), row-major, and ``z``.
         """
         self._check_fitted()
-        first, second = (int(d) for d in dims)
-        if first == second or not {first, second} <= set(range(self.latent_dim)):
-            raise ValueError(
-                "dims must be two different latent dimensions in "
-                f"0..{self.latent_dim - 1}, got {dims!r}"
-            )
+        if self.latent_dim < 2:
+            raise ValueError("a latent grid needs latent_dim >= 2")
         values = norm.ppf(np.linspace(0.05, 0.95, n)).astype(np.float32)
         z = np.zeros((n * n, int(self.latent_dim)), np.float32)
-        z[:, first] = np.tile(values, n)
-        z[:, second] = np.repeat(values[::-1], n)
+        z[:, 0] = np.tile(values, n)
+        z[:, 1] = np.repeat(values[::-1], n)
         return self.decode(z, y), z

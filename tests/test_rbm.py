@@ -247,12 +247,12 @@ def test_gibbs_and_data_initialized_chains(toy):
     assert prob.shape == patterns.shape and np.all((prob >= 0) & (prob <= 1))
     binary = model.gibbs(patterns, sample_steps=3, seed=0, binary=True)
     assert set(np.unique(binary)) <= {0.0, 1.0}
-    # chains started at the data (or at given rows) stay near the patterns
-    for init in ("data", patterns):
-        samples = model.sample(40, seed=1, sample_steps=5, init=init, binary=True)
-        assert np.mean(nearest_pattern_distance(samples, patterns) <= 2) > 0.85
-    with pytest.raises(ValueError, match="init"):
-        model.sample(3, init="noise")
+    # chains started at the data stay near the patterns
+    model.set_params(sample_init="data").fit(X)
+    samples = model.sample(40, seed=1, sample_steps=5, binary=True)
+    assert np.mean(nearest_pattern_distance(samples, patterns) <= 2) > 0.85
+    with pytest.raises(ValueError, match="sample_init"):
+        model.set_params(sample_init="noise").fit(X)
     # the sampling defaults can be set as hyperparameters (for code that only calls
     # sample(n, seed=...)): zero steps from data starts returns training rows
     model.set_params(sample_steps=0, sample_init="data").fit(X)

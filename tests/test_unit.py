@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -125,11 +126,13 @@ def test_labels_train_a_latent_head():
 def test_ctrl_c_keeps_the_finished_epochs(monkeypatch, capsys):
     X_a, X_b, _ = domains()
 
-    def interrupt_after_the_second_epoch(epoch, logs):
-        if epoch == 1:
-            raise KeyboardInterrupt
+    class InterruptAfterTheSecondEpoch(keras.callbacks.History):
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            if epoch == 1:
+                raise KeyboardInterrupt
 
-    monkeypatch.setattr(unit, "_print_epoch", interrupt_after_the_second_epoch)
+    monkeypatch.setattr(keras.callbacks, "History", InterruptAfterTheSecondEpoch)
     model = UNIT(**SMALL, epochs=5, verbose=1)
     with pytest.raises(KeyboardInterrupt):
         model.fit(X_a, X_b)

@@ -203,12 +203,13 @@ def test_trained_model_beats_untrained(data, fitted):
     assert fitted.elbo(X).mean() > untrained.elbo(X).mean() + 5
 
 
-def test_latent_grid(fitted):
+def test_latent_grid(data, fitted):
     images, z = fitted.latent_grid(4)
     assert images.shape == (16, 8, 8) and z.shape == (16, 2)
     assert z[0, 0] < z[3, 0] and z[0, 1] > z[12, 1]  # x grows right, y grows up
-    with pytest.raises(ValueError, match="dims"):
-        fitted.latent_grid(4, dims=(0, 0))
+    one_dimensional = VAE(**{**FAST, "latent_dim": 1, "epochs": 1}).fit(data[0])
+    with pytest.raises(ValueError, match="latent_dim >= 2"):
+        one_dimensional.latent_grid(4)
 
 
 @pytest.mark.parametrize("channel_axis", [False, True])
