@@ -131,12 +131,16 @@ def build_denoiser(
             h = dense(width, activation="swish")(h) + dense(width)(emb)
         out = layers.Dense(input_shape[-1], kernel_initializer="zeros")(h)
     else:
-        h, skips = conv(hidden[0])(x_in), []
+        # the embedding also enters as extra input channels: conditioning from the start
+        grid = np.ones((1, *input_shape[:2], 1), "float32")
+        emb_map = layers.Lambda(lambda e: e[:, None, None, :] * grid)
+        h = layers.Concatenate()([x_in, emb_map(dense(8)(emb))])
+        h, skips = conv(hidden[0])(h), []
         for level, filters in enumerate(hidden):
             h = res_block(h, filters)
             if level < len(hidden) - 1:
                 skips.append(h)
-                h = layers.AveragePooling2D()(h)
+                h = layers.AveragePooling2D(2)(h)
         for filters in reversed(hidden[:-1]):
             h = layers.Concatenate()([layers.UpSampling2D()(h), skips.pop()])
             h = res_block(h, filters)
@@ -222,11 +226,15 @@ class DDPM(BaseGenerator):
     Parameters
     ----------
     architecture : ``"mlp"`` (flat rows) or ``"unet"`` (images (n, height, width[,
-        channels]), height and width divisible by ``2 ** (len(hidden) - 1)``)
+        channels]), height and width divisible by ``2 ** (len(hidden) - 1)``; flat
+        rows of a square number of features are taken as square images)
     hidden : tuple of ints: layer widths (mlp) or filters per resolution (unet)
     T : int, the number of diffusion steps (cosine schedule)
     p_uncond : float in [0, 1), probability of dropping the label in training
     epochs, batch_size, learning_rate : training length, minibatch size, Adam step
+    sample_steps, guidance : the defaults of ``sample``'s ``steps`` and ``guidance``
+        (so that a sampler that calls ``sample(n, y, seed)``, e.g.
+        ``course_lib.augment.GeneratorSampler``, can use DDIM and guidance)
     seed : int or None: weights, shuffling and training noise
     verbose : 0 silent, 1 about ten progress lines
 
@@ -246,6 +254,8 @@ class DDPM(BaseGenerator):
         epochs: int = 400,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
+        sample_steps: int | None = None,
+        guidance: float = 0.0,
         seed=None,
         verbose: int = 0,
     ):
@@ -256,12 +266,20 @@ class DDPM(BaseGenerator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.sample_steps = sample_steps
+        self.guidance = guidance
         self.seed = seed
         self.verbose = verbose
 
     def _check_params(self) -> tuple[int, ...]:
         check_training_params(self, integers=("T",))
         check_param(self.p_uncond, "p_uncond", numbers.Real, min_val=0, max_val=1)
+        if self.sample_steps is not None:
+            steps = self.sample_steps
+            check_param(
+                steps, "sample_steps", numbers.Integral, min_val=1, max_val=self.T
+            )
+        check_param(self.guidance, "guidance", numbers.Real, min_val=0)
         if self.architecture not in ("mlp", "unet"):
             raise ValueError(
                 f"architecture must be 'mlp' or 'unet', got {self.architecture!r}"
@@ -274,7 +292,9 @@ class DDPM(BaseGenerator):
     def _network_shape(self, X, hidden) -> tuple[int, ...]:
         if self.architecture == "mlp":
             return (int(np.prod(X.shape[1:])),)
-        scale = 2 ** (len(hidden) - 1)
+        scale, side = 2 ** (len(hidden) - 1), math.isqrt(X.shape[1])
+        if X.ndim == 2 and side**2 == X.shape[1]:  # flat rows of square images
+            X = X.reshape(len(X), side, side)
         if X.ndim not in (3, 4) or X.shape[1] % scale or X.shape[2] % scale:
             raise ValueError(
                 "a unet needs images of shape (n, height, width[, channels]) with "
@@ -352,21 +372,23 @@ class DDPM(BaseGenerator):
         self.model_ = model
         return self
 
-    def sample(self, n, y=None, seed=None, *, steps=None, guidance=0.0):
+    def sample(self, n, y=None, seed=None, *, steps=None, guidance=None):
         """``n`` new rows in [0, 1] shaped like the training rows (``(X_new, y_new)``
         for a class-conditional model; ``y``: None, an int or n labels).
 
-        ``steps``: None or ``T`` for the ancestral DDPM chain (T stochastic steps),
-        fewer for deterministic DDIM (eta = 0) on evenly spaced times. ``guidance``:
-        the classifier-free guidance weight w >= 0 (class-conditional models only).
+        ``steps``: ``T`` for the ancestral DDPM chain (T stochastic steps), fewer
+        for deterministic DDIM (eta = 0) on evenly spaced times. ``guidance``: the
+        classifier-free guidance weight w >= 0 (class-conditional models only).
+        None: the ``sample_steps`` (None: ``T``) and ``guidance`` hyperparameters;
+        an unconditional model ignores the ``guidance`` hyperparameter.
         """
         n, labels, rng = self._prepare_sample(n, y, seed)
         T = int(self.T)
-        steps = (
-            T
-            if steps is None
-            else check_param(steps, "steps", numbers.Integral, min_val=1, max_val=T)
-        )
+        steps = self.sample_steps if steps is None else steps
+        steps = T if steps is None else steps
+        check_param(steps, "steps", numbers.Integral, min_val=1, max_val=T)
+        if guidance is None:
+            guidance = self.guidance if self.conditional_ else 0.0
         guidance = check_param(guidance, "guidance", numbers.Real, min_val=0)
         if guidance and not self.conditional_:
             raise ValueError("guidance needs a class-conditional model: fit(X, y)")
