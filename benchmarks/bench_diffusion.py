@@ -46,7 +46,7 @@ def main():
     floor = cl.metrics.frechet_distance(X_test, X[: len(X_test)])
     rows = []
     for steps in [*args.steps, ddpm.T]:
-        ddpm.sample(10, y=labels[:10], seed=1, steps=steps)  # trace first
+        ddpm.sample(1000, y=labels, seed=1, steps=steps)  # trace at these shapes
         start = time.perf_counter()
         samples, _ = ddpm.sample(1000, y=labels, seed=0, steps=steps)
         seconds = time.perf_counter() - start
