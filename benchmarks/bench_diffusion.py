@@ -4,8 +4,8 @@ One ``course_lib.diffusion.DDPM`` (the defaults: an MLP denoiser, cosine schedul
 T = 1000) is trained once, class-conditionally, on the UCI digits' training split;
 then 1,000 class-conditional samples (100 of each digit) are drawn from the same
 model with DDIM at each S and with the full DDPM chain, in one run. Reported per
-sampler: wall time (the first call of each, which traces the reverse loop, is done
-first and not timed), the time ratio to DDPM, and the quality of the samples: the
+sampler: wall time (a first call of each at the same shapes traces the reverse loop
+and is not timed), the time ratio to DDPM, and the quality of the samples: the
 share that logistic regression trained on the real training digits recognises as
 the requested digit, and the Fréchet distance in pixel space to the 450 real test
 digits (the floor: the real training digits against them at the same N).
