@@ -33,6 +33,17 @@ API_SETTINGS = {
             "verbose": False,
         },
     ),
+    "DDPM": (
+        "unit",
+        {
+            "hidden": (64,),
+            "T": 20,
+            "epochs": 100,
+            "batch_size": 32,
+            "learning_rate": 1e-2,
+            "seed": 0,
+        },
+    ),
     "EmpiricalPPFSampler": ("real", {}),
     "GaussianBayesGenerator": ("real", {"reg": 0.05, "covariance": "diag"}),
     "VAE": (

@@ -1,4 +1,4 @@
-"""Tests for the sample-quality metrics of course_lib.metrics (notebook 07).
+"""Tests for the sample-quality metrics of course_lib.metrics (notebook 08).
 
 Known answers (the Fréchet distance of two Gaussians in closed form, brute-force
 loops) and planted cases (fake = real, fake = a tight cluster inside real, fake far
