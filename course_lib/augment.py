@@ -8,7 +8,7 @@ balanced test set.
 
 :class:`GeneratorSampler` turns any course generator into an imbalanced-learn sampler
 (``fit_resample``), so it can stand in an ``imblearn.pipeline.Pipeline`` next to
-``RandomOverSampler`` and ``SMOTE`` (notebook 07).
+``RandomOverSampler`` and ``SMOTE`` (notebook 08).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 with and without synthetic minority rows and scores it on the untouched test split;
 :func:`format_results` prints its rows as ``mean ± std`` over seeds.
 
-The capstone (notebook 07) asks it of imbalanced-learn samplers and also scores the
+The capstone (notebook 08) asks it of imbalanced-learn samplers and also scores the
 samples: :func:`resample_and_score` runs every sampler once on one imbalanced set,
 :func:`sample_quality` compares synthetic with real features, and
 :func:`summarize_runs` / :func:`summary_rows` turn the runs into a table.

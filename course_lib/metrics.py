@@ -28,7 +28,7 @@ __all__ = [
     "leave_one_out_distances",
     "memorization_ratio",
     "nearest_neighbours",
-    # sample quality (notebook 07)
+    # sample quality (notebooks 07-08)
     "density_coverage",
     "frechet_distance",
     "kernel_inception_distance",
@@ -178,7 +178,7 @@ def adjacent_pixel_correlation(images, labels=None) -> float:
     return float(np.mean(covariance / (left_std[varies] * right_std[varies])))
 
 
-# ---- sample quality (notebook 07) ---------------------------------------------------
+# ---- sample quality (notebooks 07-08) ------------------------------------------------
 # These take *features*: rows of a fixed feature extractor (the course uses the
 # penultimate layer of notebook 06's CNN trained on real data, where Inception weights
 # are unavailable). Figures are comparable only within one feature extractor and, for
