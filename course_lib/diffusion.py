@@ -96,14 +96,10 @@ def build_denoiser(
     added to each. ``unet``: a residual block per entry of ``hidden`` (its filters),
     halving the resolution between levels and mirroring back with skip connections.
     """
-    seeds = np.random.default_rng(seed) if seed is not None else None
+    next_seed = seed_stream(seed)
 
     def init():
-        return (
-            "glorot_uniform"
-            if seeds is None
-            else keras.initializers.GlorotUniform(int(seeds.integers(2**31 - 1)))
-        )
+        return keras.initializers.GlorotUniform(next_seed())
 
     def dense(width, **kw):
         return layers.Dense(width, kernel_initializer=init(), **kw)
