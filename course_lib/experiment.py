@@ -153,7 +153,7 @@ def imbalance_experiment(
     ``ratio`` of the mean size of the other classes, see
     :func:`course_lib.data.make_imbalanced`), then train the same classifier on
 
-    - ``"balanced (reference)"``: the original training set (what we are missing),
+    - ``"full data (reference)"``: the original training set (what we are missing),
     - ``"imbalanced"``: the cut training set, no augmentation,
     - one entry per generator: the cut set plus synthetic minority rows from a
       generator fitted on the remaining minority rows only, enough to restore the
@@ -192,7 +192,7 @@ def imbalance_experiment(
     if len(seeds) < 1:
         raise ValueError("seeds must hold at least one seed")
     generators = dict(generators or {})
-    names = ["balanced (reference)", "imbalanced", *generators]
+    names = ["full data (reference)", "imbalanced", *generators]
     per_method = {name: [] for name in names}
     memorization = {name: [] for name in generators}
     counts = {}
@@ -204,7 +204,7 @@ def imbalance_experiment(
         others = [np.sum(y_imb == c) for c in np.unique(y_imb) if c != minority]
         n_new = int(np.mean(others)) - n_min
         training_sets = {
-            "balanced (reference)": (X_train, y_train, 0),
+            "full data (reference)": (X_train, y_train, 0),
             "imbalanced": (X_imb, y_imb, 0),
         }
         for name, factory in generators.items():

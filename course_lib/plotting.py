@@ -210,6 +210,9 @@ def metric_bars(
 ):
     """Grouped bars of experiment results, ``mean`` with ``mean_std`` error bars.
 
+    The y-axis is the score on the test split; the legend says what bar and error bar
+    show (the mean and one standard deviation over seeds).
+
     ``rows`` are dicts with a ``"method"`` name and, for each metric ``m``, keys ``m``
     and ``m_std`` (as returned by :func:`course_lib.experiment.imbalance_experiment`).
     """
@@ -231,7 +234,14 @@ def metric_bars(
         )
     ax.set_xticks(x, [row["method"] for row in rows], rotation=15, ha="right")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_ylabel("score on the test split")
+    ax.legend(
+        fontsize=8,
+        title="bar: mean over seeds\nline: ± 1 standard dev.",
+        title_fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
     ax.grid(axis="y", alpha=0.3)
     if title:
         ax.set_title(title)

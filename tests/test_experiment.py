@@ -29,7 +29,7 @@ def test_experiment_shows_imbalance_hurts_the_minority():
     )
     by_name = {row["method"]: row for row in rows}
     assert list(by_name) == [
-        "balanced (reference)",
+        "full data (reference)",
         "imbalanced",
         "random oversampling",
     ]
@@ -37,7 +37,7 @@ def test_experiment_shows_imbalance_hurts_the_minority():
     assert by_name["random oversampling"]["n_synthetic"] == 97
     # the middle class, cut to 3 rows, is barely recalled; the reference recalls it
     assert by_name["imbalanced"]["minority_recall"] < 0.3
-    assert by_name["balanced (reference)"]["minority_recall"] > 0.6
+    assert by_name["full data (reference)"]["minority_recall"] > 0.6
     assert (
         by_name["random oversampling"]["minority_recall"]
         > (by_name["imbalanced"]["minority_recall"])
@@ -101,7 +101,7 @@ def test_rare_class_question_keeps_the_whole_training_split(monkeypatch):
     )
     by_name = {row["method"]: row for row in rows}
     assert list(by_name) == [
-        "balanced (reference)",
+        "full data (reference)",
         "imbalanced",
         "random oversampling",
         "copies",
