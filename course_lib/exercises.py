@@ -484,7 +484,7 @@ def check_dunn_index(fn) -> bool:
         return _mistake(fn, (X, labels), dunn_index(X, labels), mistakes)
 
     outcomes = (case(n, k, seed) for n, k, seed in [(30, 3, 0), (41, 4, 1)])
-    right = "it matches cl.metrics.dunn_index."
+    right = "It matches cl.metrics.dunn_index."
     return _verdict("dunn_index", outcomes, right)
 
 
@@ -506,7 +506,7 @@ def check_rgb_features(fn) -> bool:
     ]  # fmt: skip
     hint = "one row of 32 x 32 x 3 = 3072 numbers per image"
     outcome = _mistake(fn, (X,), None, mistakes, shape=expected.shape, hint=hint)
-    return _verdict("rgb_features", [outcome], "k-means can take these rows.")
+    return _verdict("rgb_features", [outcome], "K-means can take these rows.")
 
 
 def check_bigger_code(fn) -> bool:
@@ -555,7 +555,7 @@ def check_bigger_code(fn) -> bool:
         _judge(got[0], expected[0], mistakes, close=close),
         _judge(got[1], expected[1], penalty_mistakes, close=close),
     ]
-    right = "same reconstruction and penalty as cl.autoencoder's network."
+    right = "Same reconstruction and penalty as cl.autoencoder's network."
     return _verdict("bigger_code", outcomes, right)
 
 
