@@ -20,6 +20,8 @@ Contents
 - notebook 03: :func:`check_free_energy`, :func:`check_cd_gradient`
 - notebook 04: :func:`check_kl_divergence`, :func:`check_smoothed_memorization`,
   :func:`check_iwae_bound`, :func:`check_label_worth`
+- notebook 05: :func:`check_dunn_index`, :func:`check_rgb_features`,
+  :func:`check_bigger_code`
 """
 
 from __future__ import annotations
@@ -445,6 +447,116 @@ def check_label_worth(fn) -> bool:
     priors = [np.full(10, 0.1), np.array([0.5, 0.25, 0.125, 0.125])]
     right = "log 10 = 2.30 nats for ten equally likely classes."
     return _verdict("label_worth", (case(prior) for prior in priors), right)
+
+
+# ---- notebook 05 -------------------------------------------------------------------
+def check_dunn_index(fn) -> bool:
+    """Notebook 05, exercise 1: ``fn(X, labels)`` -> the Dunn index, pair by pair.
+
+    The smallest Euclidean distance between points of different clusters over the
+    largest between points of the same cluster; compared with
+    ``cl.metrics.dunn_index``.
+    """
+    from scipy.spatial.distance import pdist, squareform
+
+    from .metrics import dunn_index
+
+    def case(n, k, seed):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(n, 3)) + 3.0 * rng.integers(0, 2, size=(n, 1))
+        labels = rng.permutation(np.arange(n) % k) * 2  # labels need not be 0..k-1
+        dist = squareform(pdist(X))
+        same = labels[:, None] == labels[None, :]
+        off = ~np.eye(n, dtype=bool)
+        between, inside = dist[~same].min(), dist[same & off].max()
+        mistakes = [
+            (inside / between, "that is the inverse", "the smallest distance between "
+             "clusters goes on top, the largest inside a cluster below"),
+            ((between / inside) ** 2, "you used squared distances", "take the "
+             "Euclidean distance, np.linalg.norm(X[i] - X[j])"),
+            (dist[~same].mean() / dist[same & off].mean(), "you used mean distances",
+             "the Dunn index uses the extremes: min between, max inside"),
+            (between / dist[same & off].min(), "the denominator is the smallest "
+             "distance inside a cluster", "it should be the largest (the diameter)"),
+            (None, lambda got: f"{float(got):.4g} for {n} points in {k} clusters, "
+             f"expected {between / inside:.4g}", "check both loops and both extremes"),
+        ]  # fmt: skip
+        return _mistake(fn, (X, labels), dunn_index(X, labels), mistakes)
+
+    outcomes = (case(n, k, seed) for n, k, seed in [(30, 3, 0), (41, 4, 1)])
+    right = "It matches cl.metrics.dunn_index."
+    return _verdict("dunn_index", outcomes, right)
+
+
+def check_rgb_features(fn) -> bool:
+    """Notebook 05, exercise 2: ``fn(X)`` -> one row of pixels per RGB image.
+
+    ``X`` is uint8, (n, 32, 32, 3); the answer is (n, 3072) floats in [0, 1], the
+    image's values in any fixed order (k-means does not care about the order).
+    """
+    X = np.random.default_rng(7).integers(0, 256, size=(6, 32, 32, 3), dtype=np.uint8)
+    expected = X.reshape(len(X), -1) / 255.0
+    mistakes = [
+        (lambda got: got.max() > 1.0, lambda got: f"values go up to {got.max():g}",
+         "scale to [0, 1] as for the grey pixels: cl.data.to_unit(X)"),
+        (lambda got: not np.allclose(np.sort(got, axis=1), np.sort(expected, axis=1),
+                                     atol=1e-6),
+         "the rows do not hold the images' pixel values",
+         "keep all three channels: flatten each image, X.reshape(len(X), -1)"),
+    ]  # fmt: skip
+    hint = "one row of 32 x 32 x 3 = 3072 numbers per image"
+    outcome = _mistake(fn, (X,), None, mistakes, shape=expected.shape, hint=hint)
+    return _verdict("rgb_features", [outcome], "K-means can take these rows.")
+
+
+def check_bigger_code(fn) -> bool:
+    """Notebook 05, exercise 3: ``fn(l1)`` -> the sparse autoencoder with an 8x8x4 code.
+
+    Given the same weights as ``cl.autoencoder.build_sparse_autoencoder(l1,
+    code_channels=4, seed=0)``, the learner's model must give the same reconstruction
+    of a fixed batch and the same L1 penalty.
+    """
+    from .autoencoder import build_sparse_autoencoder
+
+    l1 = 1e-3
+    reference = build_sparse_autoencoder(l1=l1, code_channels=4, seed=0)[0]
+    model, error = _call(fn, l1)
+    if error:
+        return _verdict("bigger_code", [(error, "")], "")
+    shapes = [tuple(w.shape) for w in getattr(model, "weights", [])]
+    wanted = [tuple(w.shape) for w in reference.weights]
+    if shapes != wanted:
+        n_params = sum(int(np.prod(shape)) for shape in shapes)
+        why = f"its weights have shapes {shapes}, {n_params} in all; expected {wanted}"
+        hint = "only the encoder's second convolution changes: Conv2D(4, 5, ...)"
+        if n_params == 334:
+            hint = "it still has the study's 334 weights: " + hint
+        return _verdict("bigger_code", [(why, hint)], "")
+    model.set_weights(reference.get_weights())
+    batch = np.random.default_rng(8).uniform(size=(4, 32, 32, 1)).astype(np.float32)
+
+    def output_and_penalty(network):
+        output = np.asarray(network(batch))
+        return output, float(sum(np.asarray(loss) for loss in network.losses))
+
+    got, expected = output_and_penalty(model), output_and_penalty(reference)
+    mistakes = [
+        (None, "with the same weights, the reconstruction differs",
+         "a ReLU only on the first convolution, a sigmoid on the last"),
+    ]  # fmt: skip
+    penalty_mistakes = [
+        (0.0, "there is no L1 penalty", "activity_regularizer=keras.regularizers."
+         "L1(l1) on the first convolution"),
+        (None, "the L1 penalty differs", "it goes on the first convolution's "
+         "activations (activity_regularizer), with weight l1, nowhere else"),
+    ]  # fmt: skip
+    close = partial(np.allclose, rtol=1e-4, atol=1e-6)
+    outcomes = [
+        _judge(got[0], expected[0], mistakes, close=close),
+        _judge(got[1], expected[1], penalty_mistakes, close=close),
+    ]
+    right = "Same reconstruction and penalty as cl.autoencoder's network."
+    return _verdict("bigger_code", outcomes, right)
 
 
 __all__ = sorted(name for name in dict(globals()) if name.startswith("check_"))

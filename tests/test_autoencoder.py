@@ -17,6 +17,14 @@ def test_code_is_8x8x1_and_reconstruction_matches_input():
     assert encoder.count_params() + decoder.count_params() == 334
 
 
+def test_code_channels_widen_the_code():
+    autoencoder, encoder, _ = build_sparse_autoencoder(code_channels=4, seed=0)
+    X = np.zeros((2, 32, 32, 1), np.float32)
+    assert encoder.predict(X, verbose=0).shape == (2, 8, 8, 4)
+    # the second convolution gains 3 * 3 * 25 + 3 weights, the decoder's first 75
+    assert autoencoder.count_params() == 334 + 228 + 75
+
+
 def test_a_few_steps_lower_the_loss():
     autoencoder, _, _ = build_sparse_autoencoder(seed=0, learning_rate=1e-2)
     rng = np.random.default_rng(0)
@@ -49,6 +57,7 @@ def test_l1_penalty_is_in_the_loss():
         {"l1": -1e-5},
         {"l1": "big"},
         {"learning_rate": 0},
+        {"code_channels": 0},
         {"input_shape": (30, 32, 1)},
         {"input_shape": (32, 32)},
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -28,6 +30,9 @@ def _crash(*args, **kwargs):
         exercises.check_smoothed_memorization,
         exercises.check_iwae_bound,
         exercises.check_label_worth,
+        exercises.check_dunn_index,
+        exercises.check_rgb_features,
+        exercises.check_bigger_code,
     ],
 )
 def test_stubs_and_crashes_fail_politely(check, capsys):
@@ -311,3 +316,96 @@ def test_label_worth(capsys):
     assert "bits" in capsys.readouterr().out
     assert exercises.check_label_worth(np.log) is False
     assert exercises.check_label_worth(lambda p: np.full(len(p), np.log(10))) is False
+
+
+# ---- notebook 05 -------------------------------------------------------------------
+def _dunn(X, labels, distance=np.linalg.norm, low=min, high=max):
+    between, inside = [], []
+    for i in range(len(X)):
+        for j in range(i + 1, len(X)):
+            d = distance(X[i] - X[j])
+            (inside if labels[i] == labels[j] else between).append(d)
+    return low(between) / high(inside)
+
+
+def test_dunn_index(capsys):
+    assert exercises.check_dunn_index(_dunn) is True
+    assert capsys.readouterr().out.startswith("Right")
+    assert exercises.check_dunn_index(lambda X, lab: 1 / _dunn(X, lab)) is False
+    assert "inverse" in capsys.readouterr().out
+
+    def squared(v):
+        return np.sum(v**2)
+
+    assert exercises.check_dunn_index(lambda X, lab: _dunn(X, lab, squared)) is False
+    assert "squared" in capsys.readouterr().out
+    assert (
+        exercises.check_dunn_index(
+            lambda X, lab: _dunn(X, lab, low=np.mean, high=np.mean)
+        )
+        is False
+    )
+    assert "mean distances" in capsys.readouterr().out
+    assert exercises.check_dunn_index(lambda X, lab: _dunn(X, lab, high=min)) is False
+    assert "diameter" in capsys.readouterr().out
+    manhattan = partial(np.linalg.norm, ord=1)
+    assert exercises.check_dunn_index(lambda X, lab: _dunn(X, lab, manhattan)) is False
+    assert "expected" in capsys.readouterr().out
+
+
+def test_rgb_features(capsys):
+    import course_lib as cl
+
+    def right(X):
+        return cl.data.to_unit(X).reshape(len(X), -1)
+
+    assert exercises.check_rgb_features(right) is True
+    channels_first = exercises.check_rgb_features(
+        lambda X: right(X.transpose(0, 3, 1, 2))
+    )
+    assert channels_first is True  # another fixed order of the same numbers
+    capsys.readouterr()
+    assert exercises.check_rgb_features(lambda X: X.reshape(len(X), -1)) is False
+    assert "scale to [0, 1]" in capsys.readouterr().out
+
+    def gray_three_times(X):
+        return np.tile(cl.data.to_unit(cl.data.grayscale(X)).reshape(len(X), -1), 3)
+
+    assert exercises.check_rgb_features(gray_three_times) is False
+    assert "all three channels" in capsys.readouterr().out
+    assert exercises.check_rgb_features(lambda X: cl.data.to_unit(X)) is False
+    assert "3072" in capsys.readouterr().out
+
+
+def _bigger(l1, *, relu_everywhere=False, penalty="activity", code=4):
+    import keras
+    from keras import layers
+
+    def conv(filters, activation=None, **kwargs):
+        if relu_everywhere and activation is None:
+            activation = "relu"
+        return layers.Conv2D(filters, 5, padding="same", activation=activation,
+                             **kwargs)  # fmt: skip
+
+    regularizer = (
+        {f"{penalty}_regularizer": keras.regularizers.L1(l1)} if penalty else {}
+    )
+    image = keras.Input((32, 32, 1))
+    h = layers.MaxPooling2D(2)(conv(3, "relu", **regularizer)(image))
+    h = layers.MaxPooling2D(2)(conv(code)(h))
+    h = layers.UpSampling2D(2)(conv(1)(h))
+    h = layers.UpSampling2D(2)(conv(3)(h))
+    return keras.Model(image, conv(1, "sigmoid")(h))
+
+
+def test_bigger_code(capsys):
+    assert exercises.check_bigger_code(_bigger) is True
+    assert capsys.readouterr().out.startswith("Right")
+    assert exercises.check_bigger_code(partial(_bigger, code=1)) is False
+    assert "334 weights" in capsys.readouterr().out
+    assert exercises.check_bigger_code(partial(_bigger, relu_everywhere=True)) is False
+    assert "reconstruction differs" in capsys.readouterr().out
+    assert exercises.check_bigger_code(partial(_bigger, penalty=None)) is False
+    assert "no L1 penalty" in capsys.readouterr().out
+    assert exercises.check_bigger_code(partial(_bigger, penalty="kernel")) is False
+    assert "penalty differs" in capsys.readouterr().out
