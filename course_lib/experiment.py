@@ -21,7 +21,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ._base import BaseGenerator, check_array, check_labels, check_param
+from ._base import (
+    BaseGenerator,
+    check_array,
+    check_choice,
+    check_labels,
+    check_param,
+)
 from .augment import augment_class
 from .classifiers import make_classifier, scores
 from .metrics import (
@@ -431,20 +437,25 @@ def utility(
     """Train ``make_classifier(kind)`` on ``X_fit`` and score it on the test split.
 
     Rows of ``X_fit`` are reshaped like those of ``X_test`` (flat rows in, images
-    for the CNN). Returns ``{"LR recall", "LR bal.acc", "LR F1"}`` for ``"logreg"``
-    (``CNN ...`` for ``"cnn"``): minority recall, balanced accuracy, macro-F1.
+    for the CNN); ``params`` go to :func:`course_lib.classifiers.make_classifier`
+    (e.g. ``class_weight="balanced"``). Returns ``{"LR recall", "LR bal.acc",
+    "LR F1", "LR hits"}`` for ``"logreg"`` (``CNN ...`` for ``"cnn"``): minority
+    recall, balanced accuracy, macro-F1 and, for :func:`paired_difference`, the
+    bool array of which minority test rows it classified correctly.
     """
     if kind not in _SHORT:
         raise ValueError(f"kind must be one of {sorted(_SHORT)}, got {kind!r}")
     X_test = check_array(X_test, name="X_test", dtype=np.float32)
     model = make_classifier(kind, seed=seed, **params)
     model.fit(np.reshape(X_fit, (-1, *X_test.shape[1:])), y_fit)
-    result = scores(y_test, model.predict(X_test), minority=minority)
+    y_pred = model.predict(X_test)
+    result = scores(y_test, y_pred, minority=minority)
     short = _SHORT[kind]
     return {
         f"{short} recall": result["minority_recall"],
         f"{short} bal.acc": result["balanced_accuracy"],
         f"{short} F1": result["macro_f1"],
+        f"{short} hits": (y_pred == y_test)[np.asarray(y_test) == minority],
     }
 
 
@@ -482,8 +493,11 @@ def resample_and_score(
 
     Parameters
     ----------
-    samplers : name -> unfitted imbalanced-learn sampler that *appends* its rows
-        (``None``: no augmentation)
+    samplers : name -> unfitted imbalanced-learn sampler that *appends* its rows,
+        ``None`` (no augmentation) or ``"balanced"`` (class weights, no synthetic
+        rows: cost-sensitive learning; every classifier is trained with
+        ``class_weight="balanced"``, each class weighted by ``n_samples /
+        (n_classes * count)``)
     X_imb, y_imb : the imbalanced training set, flat rows in [0, 1]
     X_test, y_test : the untouched test split (rows shaped as the classifiers want)
     classifiers : kind -> parameters for :func:`utility` (default ``{"logreg": {}}``)
@@ -503,14 +517,20 @@ def resample_and_score(
     real, task = X_imb[y_imb == minority], {"minority": minority, "seed": seed}
     runs = []
     for name, sampler in samplers.items():
-        X_res, y_res = (
-            (X_imb, y_imb) if sampler is None else sampler.fit_resample(X_imb, y_imb)
-        )
+        weights = {}
+        if sampler is None or isinstance(sampler, str):
+            if sampler is not None:
+                check_choice(sampler, f"samplers[{name!r}]", ("balanced",))
+                weights = {"class_weight": sampler}
+            X_res, y_res = X_imb, y_imb
+        else:
+            X_res, y_res = sampler.fit_resample(X_imb, y_imb)
         X_res = np.clip(X_res, 0, 1)  # e.g. Gaussian draws leave the pixel range
         fake = X_res[len(X_imb) :]
         run = dict(contender=name, seed=seed, real=real, fake=fake)
         for kind, params in classifiers.items():
-            run |= utility(X_res, y_res, X_test, y_test, kind=kind, **task, **params)
+            params = {**task, **params, **weights}
+            run |= utility(X_res, y_res, X_test, y_test, kind=kind, **params)
         if len(fake):
             run["TSTR"] = tstr_recall(X_imb, y_imb, fake, X_test, y_test, **task)
             run["memorization"] = memorization_ratio(fake, real)

@@ -152,8 +152,10 @@ def test_utility_scores_a_classifier_on_the_test_split():
     good = experiment.utility(
         flat, y, X_test, y_test, kind="logreg", minority=1, seed=0
     )
-    assert set(good) == {"LR recall", "LR bal.acc", "LR F1"}
+    assert set(good) == {"LR recall", "LR bal.acc", "LR F1", "LR hits"}
     assert good["LR recall"] > 0.9 and good["LR bal.acc"] > 0.9
+    assert good["LR hits"].shape == (20,) and good["LR hits"].dtype == bool
+    assert good["LR hits"].mean() == good["LR recall"]
     # trained without a single row of class 1, it can never predict it
     keep = y != 1
     none = experiment.utility(
@@ -192,6 +194,17 @@ def test_resample_and_score_keeps_the_synthetic_rows_and_scores_each():
     assert copies["fake"].shape == (36, 16) and len(copies["real"]) == 4
     assert copies["memorization"] == 0.0
     assert copies["LR recall"] >= none["LR recall"]
+
+    # class weights: no row added, but the weights reach the classifier
+    (weighted,) = experiment.resample_and_score(
+        {"class weights": "balanced"}, X_imb, y_imb, X_test, y_test, minority=1, seed=0
+    )
+    assert len(weighted["fake"]) == 0 and "TSTR" not in weighted
+    assert none["LR recall"] == 0.0 and weighted["LR recall"] > 0.8
+    with pytest.raises(ValueError, match="balanced"):
+        experiment.resample_and_score(
+            {"typo": "balance"}, X_imb, y_imb, X_test, y_test, minority=1, seed=0
+        )
 
     class OutOfRange:  # appends rows outside [0, 1], as Gaussian draws may
         def fit_resample(self, X, y):
