@@ -99,7 +99,7 @@ def leave_one_out_distances(X) -> np.ndarray:
     return distances.min(axis=1)
 
 
-def memorization_ratio(synthetic, train) -> float:
+def memorization_ratio(synthetic, train, embed=None) -> float:
     """Nearest-neighbour distance ratio: ~0 for copies of ``train``, ~1 for new samples.
 
     ``median_i d(synthetic_i, train) / median_j d(train_j, train without j)``: the
@@ -111,10 +111,19 @@ def memorization_ratio(synthetic, train) -> float:
     samples scores exactly 0. Values well above 1 mean samples far from every
     training row (off the data, or from another distribution).
 
+    Distances are measured in pixel space by default. There, a smooth sample (a
+    decoder's mean, a blurred copy) sits far from every raw image whether or not
+    it copies one, and a noisy copy far enough to pass as new; ``embed`` measures
+    them in a learned feature space instead (the course passes the capstone's CNN
+    features, ``CNNClassifier.features``), where both read as the copies they are
+    (tests/test_metrics.py shows the controls).
+
     Parameters
     ----------
     synthetic : array, shape (n_synthetic, ...)
     train : array, shape (n_train, ...), n_train >= 2, same features per row
+    embed : None or callable, rows (shaped as given) -> feature vectors
+        (n, n_features); applied to both sets. None: the rows themselves.
 
     Returns
     -------
@@ -126,6 +135,8 @@ def memorization_ratio(synthetic, train) -> float:
         for bad input, or when more than half of ``train`` are exact duplicates
         (the leave-one-out median is then 0 and the ratio undefined).
     """
+    if embed is not None:
+        synthetic, train = embed(synthetic), embed(train)
     train_rows = _rows(train, "train", min_samples=2)
     synthetic = _rows(synthetic, "synthetic", n_features=train_rows.shape[1])
     _, synthetic_distances = nearest_neighbours(synthetic, train_rows)

@@ -103,3 +103,13 @@ def test_memorization_ratio_bad_input(synthetic, train, match):
 def test_nearest_neighbours_bad_k(k):
     with pytest.raises(ValueError, match=r"k \(neighbours\)"):
         metrics.nearest_neighbours(np.zeros((2, 3)), np.eye(5, 3), k=k)
+
+
+# ---- memorization in a feature space ------------------------------------------------
+def test_embed_maps_both_sets_before_measuring():
+    train = gaussian_rows(300, 0)
+    moved = train + np.r_[0.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0]  # only dims 1..7
+    assert metrics.memorization_ratio(moved, train) > 1.5
+    first = lambda rows: np.asarray(rows)[:, :1]  # noqa: E731  a space that ignores them
+    assert metrics.memorization_ratio(moved, train, embed=first) == 0.0
+    assert metrics.memorization_ratio(moved, train, embed=None) > 1.5
