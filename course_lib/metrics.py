@@ -111,12 +111,13 @@ def memorization_ratio(synthetic, train, embed=None) -> float:
     samples scores exactly 0. Values well above 1 mean samples far from every
     training row (off the data, or from another distribution).
 
-    Distances are measured in pixel space by default. There, a smooth sample (a
-    decoder's mean, a blurred copy) sits far from every raw image whether or not
-    it copies one, and a noisy copy far enough to pass as new; ``embed`` measures
-    them in a learned feature space instead (the course passes the capstone's CNN
-    features, ``CNNClassifier.features``), where both read as the copies they are
-    (tests/test_metrics.py shows the controls).
+    Distances are measured in pixel space by default; ``embed`` measures them in
+    a feature space instead (e.g. the capstone's ``CNNClassifier.features``).
+    Read a ratio beside its controls computed the same way at the same N:
+    held-out real images (new), copies, noisy and smoothed copies (copies). In a
+    small CNN's features on UCI digits (tests/test_metrics.py) held-out 8s score
+    1.00 and smoothed copies 0.63, but noisy copies (rms 0.25) 0.93: no space
+    tried yet makes every control read as what it is.
 
     Parameters
     ----------
