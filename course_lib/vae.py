@@ -542,7 +542,8 @@ class LatentSMOTE(BaseGenerator):
     ``GeneratorSampler(..., conditional=True)`` asks. ``fit(X)``: all rows are
     one class.
 
-    The defaults train for a few seconds on UCI digits (1,224 rows of 8x8): there
+    The defaults train in seconds on UCI digits (1,224 rows of 8x8; 11-20 s of
+    wall time measured on a busy 2-core machine, most of it Keras overhead): there
     a rare class of 8 images decodes to samples that a logistic regression trained
     on real digits reads as that class about 70 % of the time.
 
