@@ -28,6 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -141,6 +142,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         (see :func:`build_cnn`)
     epochs, batch_size, learning_rate : training length, minibatch size, Adam step
     seed : int or None; seeds the weights, the dropout masks and the shuffling
+    class_weight : None, ``"balanced"`` or dict label -> weight
+        weights of each class's rows in the loss, as scikit-learn's
+        ``LogisticRegression(class_weight=...)`` (``"balanced"``:
+        ``n_samples / (n_classes * count)``, through
+        ``sklearn.utils.class_weight.compute_class_weight``); passed to Keras's
+        ``fit(class_weight=...)``. None: every row counts once.
 
     Attributes
     ----------
@@ -158,12 +165,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         batch_size=128,
         learning_rate=1e-3,
         seed=0,
+        class_weight=None,
     ):
         self.architecture = architecture
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.seed = seed
+        self.class_weight = class_weight
 
     def fit(self, X, y):
         """Train on images ``X`` (N, H, W[, C]) in [0, 1] with labels ``y``; returns
@@ -178,6 +187,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         X = check_images(X, min_samples=2)
         y = check_labels(y, X.shape[0])
         classes = np.unique(y)
+        weights = None
+        if self.class_weight is not None:  # Keras wants them by class index
+            found = compute_class_weight(self.class_weight, classes=classes, y=y)
+            weights = {i: float(w) for i, w in enumerate(found)}
 
         seed = int(rng.integers(2**31 - 1))
         model = build_cnn(self.architecture, X.shape[1:], classes.size, seed=seed)
@@ -197,6 +210,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             model.fit(
                 train,
                 epochs=int(self.epochs),
+                class_weight=weights,
                 shuffle=False,  # the dataset shuffles (seeded)
                 verbose=0,
                 callbacks=[history],

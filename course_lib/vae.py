@@ -33,6 +33,7 @@ from numbers import Integral
 import keras
 import numpy as np
 import tensorflow as tf
+from imblearn.over_sampling import SMOTE
 from keras import layers, ops
 from scipy.special import expit
 from scipy.stats import norm
@@ -54,7 +55,7 @@ from ._base import (
 )
 
 __all__ = ["VAE", "VAEModel", "Sampling", "bernoulli_nll", "build_networks"]
-__all__ += ["kl_divergence"]
+__all__ += ["kl_divergence", "LatentSMOTE"]
 
 ARCHITECTURES = ("dense", "conv")
 PREDICT_BATCH = 1024
@@ -522,3 +523,110 @@ class VAE(BaseGenerator):
         z[:, 0] = np.tile(values, n)
         z[:, 1] = np.repeat(values[::-1], n)
         return self.decode(z, y), z
+
+
+# ---- SMOTE in the latent space (DeepSMOTE's idea) ---------------------------------
+class LatentSMOTE(BaseGenerator):
+    """SMOTE among a VAE's codes, decoded: DeepSMOTE's idea as a course generator.
+
+    Dablain, Krawczyk & Chawla (IEEE TNNLS 2023) train an autoencoder on the whole
+    imbalanced set, run SMOTE among the rare class's codes and decode the new
+    codes. Here the autoencoder is the course's :class:`VAE` (plain, without labels,
+    trained on every row given to ``fit``, so the rare class borrows the features
+    the other classes teach it) and SMOTE is imbalanced-learn's: each new code lies
+    on the segment between a code of the class and one of its ``k_neighbors``
+    nearest codes of the same class. Samples are the decoder's means, in [0, 1].
+
+    ``fit(X, y)`` encodes every row (posterior means) and keeps its label:
+    ``sample(n, y=c)`` interpolates among class ``c``'s codes only, as
+    ``GeneratorSampler(..., conditional=True)`` asks. ``fit(X)``: all rows are
+    one class.
+
+    The defaults train in seconds on UCI digits (1,224 rows of 8x8; 11-20 s of
+    wall time measured on a busy 2-core machine, most of it Keras overhead): there
+    a rare class of 8 images decodes to samples that a logistic regression trained
+    on real digits reads as that class about 70 % of the time.
+
+    Parameters
+    ----------
+    latent_dim, architecture, hidden, filters, epochs, batch_size, learning_rate,
+    seed, verbose : the :class:`VAE`'s (``seed`` seeds its training; ``sample``
+        takes its own seed)
+    beta : float >= 0, the VAE's KL weight. Small by default: with ``beta = 1`` a
+        VAE may encode every row of a class to the same code (posterior collapse),
+        leaving SMOTE nothing to interpolate; DeepSMOTE's autoencoder is ``beta = 0``
+    k_neighbors : int >= 1, SMOTE's neighbours; a class of ``m`` rows uses at
+        most ``m - 1``
+
+    Attributes
+    ----------
+    autoencoder_ : the fitted :class:`VAE`
+    codes_ : array (n_samples, latent_dim), the posterior means of the training rows
+    code_labels_ : array of int64 (n_samples,), their labels (0 without labels)
+    """
+
+    _min_samples_per_class = 2  # SMOTE needs a neighbour
+    _vae_params = ("latent_dim", "architecture", "hidden", "filters", "beta", "epochs")
+    _vae_params += ("batch_size", "learning_rate", "seed", "verbose")
+
+    def __init__(
+        self,
+        *,
+        latent_dim: int = 16,
+        architecture: str = "dense",
+        hidden: tuple[int, ...] = (128,),
+        filters: tuple[int, ...] = (16, 32),
+        beta: float = 0.1,
+        k_neighbors: int = 5,
+        epochs: int = 50,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        seed=None,
+        verbose: int = 0,
+    ):
+        self.latent_dim = latent_dim
+        self.architecture = architecture
+        self.hidden = hidden
+        self.filters = filters
+        self.beta = beta
+        self.k_neighbors = k_neighbors
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.seed = seed
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Train the VAE on every row of ``X`` (in [0, 1]; labels are not shown to
+        it) and encode them; ``y``: the labels ``sample`` picks codes by."""
+        forget_fit(self)
+        check_param(self.k_neighbors, "k_neighbors", Integral, min_val=1)
+        autoencoder = VAE(**{name: getattr(self, name) for name in self._vae_params})
+        X2d, y, data = self._validate_fit(X, y, value_range=(0, 1), dtype=np.float32)
+        X = X2d.reshape((len(X2d), *data["feature_shape_"]))
+        codes = autoencoder.fit(X).encode(X)[0]
+        labels = np.zeros(len(X), np.int64) if y is None else y
+        return self._fitted(
+            data, autoencoder_=autoencoder, codes_=codes, code_labels_=labels
+        )
+
+    def sample(self, n, y=None, seed=None):
+        """``n`` decoded SMOTE codes (``(X_new, y_new)`` when fitted with labels)."""
+        n, labels, rng = self._prepare_sample(n, y, seed)
+        wanted = np.zeros(n, np.int64) if labels is None else labels
+        # imbalanced-learn's SMOTE needs two classes: one extra code with a label no
+        # class has; it is never resampled and never a neighbour (SMOTE looks for
+        # neighbours within the class it resamples)
+        codes = np.r_[self.codes_, self.codes_[:1]]
+        code_labels = np.r_[self.code_labels_, self.code_labels_.min() - 1]
+        new = np.empty((n, codes.shape[1]), np.float32)
+        for label in np.unique(wanted):
+            rows, count = wanted == label, int(np.sum(self.code_labels_ == label))
+            smote = SMOTE(
+                sampling_strategy={label: count + int(rows.sum())},
+                k_neighbors=min(int(self.k_neighbors), count - 1),
+                random_state=int(rng.integers(2**32)),
+            )
+            new[rows] = smote.fit_resample(codes, code_labels)[0][len(codes) :]
+        X_new = self.autoencoder_.decode(new).reshape(n, self.n_features_in_)
+        return self._finish_sample(X_new, labels)

@@ -40,6 +40,26 @@ def test_cnn_learns_separable_blobs():
     assert np.mean(model.predict(X) == y) > 0.9
 
 
+def test_cnn_class_weights_reach_the_keras_fit():
+    X, y = blobs()
+    kw = dict(seed=0, epochs=15, batch_size=16)
+    # class 0's rows weigh nothing: the network never learns to predict it
+    ignored = classifiers.make_classifier(
+        "cnn", class_weight={0: 0.0, 1: 1, 2: 1}, **kw
+    )
+    assert not np.any(ignored.fit(X, y).predict(X) == 0)
+    # "balanced" on a 40 : 40 : 2 set weighs the rare class 20x the others
+    keep = np.r_[0:80, 80:82]
+    plain = classifiers.make_classifier("cnn", **kw).fit(X[keep], y[keep])
+    balanced = classifiers.make_classifier("cnn", class_weight="balanced", **kw)
+    balanced.fit(X[keep], y[keep])
+    rare = X[y == 2]
+    p_plain, p_balanced = (
+        m.predict_proba(rare)[:, 2].mean() for m in (plain, balanced)
+    )
+    assert p_balanced > p_plain
+
+
 def test_unknown_classifier_lists_valid():
     with pytest.raises(ValueError, match="logreg, cnn"):
         classifiers.make_classifier("svm")

@@ -152,8 +152,10 @@ def test_utility_scores_a_classifier_on_the_test_split():
     good = experiment.utility(
         flat, y, X_test, y_test, kind="logreg", minority=1, seed=0
     )
-    assert set(good) == {"LR recall", "LR bal.acc", "LR F1"}
+    assert set(good) == {"LR recall", "LR bal.acc", "LR F1", "LR hits"}
     assert good["LR recall"] > 0.9 and good["LR bal.acc"] > 0.9
+    assert good["LR hits"].shape == (20,) and good["LR hits"].dtype == bool
+    assert good["LR hits"].mean() == good["LR recall"]
     # trained without a single row of class 1, it can never predict it
     keep = y != 1
     none = experiment.utility(
@@ -192,6 +194,17 @@ def test_resample_and_score_keeps_the_synthetic_rows_and_scores_each():
     assert copies["fake"].shape == (36, 16) and len(copies["real"]) == 4
     assert copies["memorization"] == 0.0
     assert copies["LR recall"] >= none["LR recall"]
+
+    # class weights: no row added, but the weights reach the classifier
+    (weighted,) = experiment.resample_and_score(
+        {"class weights": "balanced"}, X_imb, y_imb, X_test, y_test, minority=1, seed=0
+    )
+    assert len(weighted["fake"]) == 0 and "TSTR" not in weighted
+    assert none["LR recall"] == 0.0 and weighted["LR recall"] > 0.8
+    with pytest.raises(ValueError, match="balanced"):
+        experiment.resample_and_score(
+            {"typo": "balance"}, X_imb, y_imb, X_test, y_test, minority=1, seed=0
+        )
 
     class OutOfRange:  # appends rows outside [0, 1], as Gaussian draws may
         def fit_resample(self, X, y):
@@ -277,3 +290,68 @@ def test_check_bands_prints_the_table_and_fails_out_of_band():
         experiment.check_bands(bands, sanity={"zero": (0.2, (-0.1, 0.1))})
     with pytest.raises(ValueError, match="at least one"):
         experiment.check_bands({})
+
+
+# --- paired statistics ------------------------------------------------------------
+def _paired_table(rng, *, gain, seed_sd, row_sd, n_seeds=5, n_rows=195):
+    """Hits of a contender and a reference on one fresh test set, ``n_seeds`` runs.
+
+    Each row has a difficulty ``p`` (the reference's chance to get it right) and
+    its own gain (``gain`` ± ``row_sd``); each seed adds its own gain (sd
+    ``seed_sd``). One uniform draw per seed and row decides both methods, so they
+    err together (paired). The true mean difference is ``gain``.
+    """
+    p = rng.uniform(0.15, 0.6, n_rows)
+    shift = gain + rng.uniform(-row_sd, row_sd, n_rows)
+    shift = shift + rng.normal(0, seed_sd, (n_seeds, 1))
+    u = rng.uniform(size=(n_seeds, n_rows))
+    return u < p + shift, u < p
+
+
+@pytest.mark.parametrize(
+    "seed_sd, row_sd", [(0.0, 0.0), (0.05, 0.0), (0.0, 0.15), (0.05, 0.1)]
+)
+def test_paired_interval_covers_the_true_difference_95_percent(seed_sd, row_sd):
+    rng = np.random.default_rng(0)
+    covered = []
+    for _ in range(300):
+        contender, reference = _paired_table(
+            rng, gain=0.05, seed_sd=seed_sd, row_sd=row_sd
+        )
+        found = experiment.paired_difference(contender, reference)
+        covered.append(found["low"] <= 0.05 <= found["high"])
+    # 300 intervals: a binomial sd of 1.3 points around 95 %
+    assert 0.91 <= np.mean(covered) <= 0.99
+
+
+def test_paired_interval_is_narrow_when_the_gain_is_the_same_every_seed():
+    rng = np.random.default_rng(1)
+    reference = rng.uniform(size=(5, 200)) < np.linspace(0.2, 0.8, 5)[:, None]
+    reference[:, :20] = False  # 20 rows the reference always misses ...
+    contender = reference.copy()
+    contender[:, :20] = True  # ... and the contender always gets: +0.1 per seed
+    found = experiment.paired_difference(contender, reference)
+    # the seeds disagree a lot (recall sd > 0.15: an unpaired interval over 5
+    # seeds would be ± 0.19 or wider), the pairs do not; what is left is the
+    # finite test set (20 of 200 rows: a binomial sd of 0.021)
+    assert reference.mean(axis=1).std(ddof=1) > 0.15
+    assert found["difference"] == pytest.approx(0.1)
+    assert 0 < found["low"] < 0.1 < found["high"] < 0.2
+    assert found["high"] - found["low"] < 0.13
+    assert experiment.verdict(found["low"], found["high"]) == "win"
+    same = experiment.paired_difference(reference, reference)
+    assert same == {"difference": 0.0, "low": 0.0, "high": 0.0}
+    with pytest.raises(ValueError, match="same rows"):
+        experiment.paired_difference(contender[:, :10], reference)
+    with pytest.raises(ValueError, match="minimum of 2"):
+        experiment.paired_difference(contender[:1], reference[:1])
+
+
+def test_verdict_rule():
+    assert experiment.verdict(0.01, 0.2) == "win"
+    assert experiment.verdict(-0.2, -0.01) == "loss"
+    assert experiment.verdict(-0.1, 0.1) == "tie"
+    assert experiment.verdict(0.0, 0.1) == "tie"  # touching 0 is not a win
+    assert experiment.verdict(-0.1, 0.0) == "tie"
+    with pytest.raises(ValueError, match="low must not exceed high"):
+        experiment.verdict(0.2, 0.1)

@@ -46,6 +46,18 @@ API_SETTINGS = {
     ),
     "EmpiricalPPFSampler": ("real", {}),
     "GaussianBayesGenerator": ("real", {"reg": 0.05, "covariance": "diag"}),
+    "LatentSMOTE": (
+        "unit",
+        {
+            "latent_dim": 4,
+            "hidden": (16,),
+            "k_neighbors": 3,
+            "epochs": 20,
+            "batch_size": 32,
+            "learning_rate": 0.01,
+            "seed": 0,
+        },
+    ),
     "VAE": (
         "unit",
         {

@@ -103,3 +103,65 @@ def test_memorization_ratio_bad_input(synthetic, train, match):
 def test_nearest_neighbours_bad_k(k):
     with pytest.raises(ValueError, match=r"k \(neighbours\)"):
         metrics.nearest_neighbours(np.zeros((2, 3)), np.eye(5, 3), k=k)
+
+
+# ---- memorization in a feature space ------------------------------------------------
+def test_embed_maps_both_sets_before_measuring():
+    train = gaussian_rows(300, 0)
+    moved = train + np.r_[0.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0]  # only dims 1..7
+    assert metrics.memorization_ratio(moved, train) > 1.5
+    first = lambda rows: np.asarray(rows)[:, :1]  # noqa: E731  a space that ignores them
+    assert metrics.memorization_ratio(moved, train, embed=first) == 0.0
+    assert metrics.memorization_ratio(moved, train, embed=None) > 1.5
+
+
+@pytest.fixture(scope="module")
+def digit_controls():
+    """The memorization controls of one class in a small CNN's feature space.
+
+    The CNN (``CNNClassifier("small")``, as the capstone's extractor but smaller)
+    learns UCI digits' training split; ``train`` is 20 training images of digit 8,
+    and every control holds 20 images: held-out 8s of the test split, copies of
+    ``train``, noisy copies (iid Gaussian noise of rms 0.25, clipped to [0, 1])
+    and smoothed copies (a Gaussian blur of 0.5 pixel: on these 8x8 images a pixel
+    is about 3.5 of MNIST's).
+    """
+    from scipy.ndimage import gaussian_filter
+
+    from course_lib import data
+    from course_lib.classifiers import CNNClassifier
+
+    X, y = data.load("uci_digits")
+    X_test, y_test = data.load("uci_digits", "test")
+    X, X_test = data.to_unit(X), data.to_unit(X_test)
+    cnn = CNNClassifier("small", epochs=10, batch_size=32, seed=0).fit(X, y)
+    train = X[y == 8][:20]
+    noise = np.random.default_rng(0).normal(0, 0.25, train.shape)
+    controls = {
+        "held-out": X_test[y_test == 8][:20],
+        "copies": train,
+        "noisy copies": np.clip(train + noise, 0, 1),
+        "smoothed copies": gaussian_filter(train, sigma=(0, 0.5, 0.5)),
+    }
+    return {
+        name: metrics.memorization_ratio(rows, train, embed=cnn.features)
+        for name, rows in controls.items()
+    }
+
+
+def test_memorization_controls_in_a_feature_space(digit_controls):
+    held_out = digit_controls["held-out"]
+    assert 0.7 <= held_out <= 1.3  # new real images of the class read as new
+    assert digit_controls["copies"] == 0.0
+    # smoothed copies read as copies: clearly below held-out (measured 0.63 vs 1.00)
+    assert digit_controls["smoothed copies"] < 0.8 * held_out, digit_controls
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: in this feature space noisy copies (rms 0.25) score 0.93 "
+    "against held-out 1.00 (pixel space on MNIST: 0.68-0.82 vs 0.99-1.07); a "
+    "feature space where noise does not mimic novelty is still to be found",
+)
+def test_noisy_copies_read_as_copies_in_a_feature_space(digit_controls):
+    assert digit_controls["noisy copies"] < 0.8 * digit_controls["held-out"]

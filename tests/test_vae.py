@@ -293,3 +293,52 @@ def test_bad_input_to_a_fitted_model_raises(data, fitted):
         fitted.elbo(X, n_samples=0)
     with pytest.raises(ValueError, match="rows of shape"):
         fitted.encode(X.reshape(len(X), 4, 16))
+
+
+# ---- LatentSMOTE --------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def digits_with_a_rare_8():
+    """UCI digits in [0, 1], the 8s cut to 8 images; the full training split too."""
+    from course_lib import data
+
+    X, y = data.load("uci_digits")
+    X = data.to_unit(X)
+    X_imb, y_imb = data.make_imbalanced(X, y, minority=8, ratio=0.06, seed=0)
+    return X_imb, y_imb, X, y
+
+
+def test_latent_smote_tops_up_a_rare_class_through_generator_sampler(
+    digits_with_a_rare_8,
+):
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    from course_lib.augment import GeneratorSampler
+    from course_lib.classifiers import make_classifier
+
+    X_imb, y_imb, X, y = digits_with_a_rare_8
+    assert np.sum(y_imb == 8) == 8
+    generator = vae_module.LatentSMOTE(seed=0)  # the default (cheap) training
+    sampler = GeneratorSampler(generator, conditional=True, seed=0)
+    X_res, y_res = sampler.fit_resample(X_imb, y_imb)
+    counts = np.bincount(y_res)
+    assert np.all(counts == counts.max()) and counts[8] == counts.max()
+    fake = X_res[sampler.synthetic_mask_]
+    assert fake.shape == (len(y_res) - len(y_imb), 8, 8)
+    assert np.sum(y_res[sampler.synthetic_mask_] == 8) == counts.max() - 8
+    assert fake.min() >= 0 and fake.max() <= 1
+    np.testing.assert_array_equal(X_res[~sampler.synthetic_mask_], X_imb)
+
+    fitted = sampler.generators_[8]
+    assert fitted.codes_.shape == (len(X_imb), 16)  # every class was encoded
+    eights, labels = fitted.sample(50, y=8, seed=1)
+    np.testing.assert_array_equal(labels, np.full(50, 8))
+    np.testing.assert_array_equal(eights, fitted.sample(50, y=8, seed=1)[0])
+    assert not np.array_equal(eights, fitted.sample(50, y=8, seed=2)[0])
+    # SMOTE among the 8s' codes: a classifier of real digits mostly reads 8s
+    judge = make_classifier("logreg").fit(X, y)
+    assert np.mean(judge.predict(eights) == 8) > 0.5
+    with pytest.raises(NotFittedError):
+        clone(fitted).sample(3, y=8)
+    with pytest.raises(ValueError, match="k_neighbors"):
+        vae_module.LatentSMOTE(k_neighbors=0).fit(X_imb, y_imb)
