@@ -22,6 +22,8 @@ Contents
   :func:`check_iwae_bound`, :func:`check_label_worth`
 - notebook 05: :func:`check_dunn_index`, :func:`check_rgb_features`,
   :func:`check_bigger_code`
+- notebook 06: :func:`check_unit_kl`, :func:`check_matched_accuracy`,
+  :func:`check_one_domain_labels`
 """
 
 from __future__ import annotations
@@ -557,6 +559,75 @@ def check_bigger_code(fn) -> bool:
     ]
     right = "Same reconstruction and penalty as cl.autoencoder's network."
     return _verdict("bigger_code", outcomes, right)
+
+
+# ---- notebook 06 -------------------------------------------------------------------
+def check_unit_kl(fn) -> bool:
+    """Notebook 06, exercise 1: ``fn(mu)`` -> UNIT's KL term for latent means ``mu``
+    (n, d): KL(N(mu, I) || N(0, I)) per latent dimension, averaged over the batch and
+    the dimensions (a number): ``mean(mu**2) / 2``."""
+    mu = np.random.default_rng(7).normal(0.5, 1.5, size=(6, 4))
+    expected = 0.5 * np.mean(mu**2)
+    mistakes = [
+        (2 * expected, "it is twice the KL", "keep the factor 1/2"),
+        (0.5 * np.sum(mu**2), "you sum over the batch and the dimensions",
+         "the notebook's term is a mean per latent dimension (np.mean)"),
+        (0.5 * np.sum(mu**2) / len(mu), "that is the KL per image (summed over the "
+         "dimensions)", "average over the dimensions too"),
+        (0.5 * np.mean(mu**2 - 1 - np.log(mu**2)), "the variance is fixed at 1, not "
+         "mu**2", "with unit variance the KL is mean(mu**2) / 2"),
+        (None, lambda got: f"{float(got):.4g}, expected {expected:.4g}", ""),
+    ]  # fmt: skip
+    hint = "return one number (np.mean over both axes)"
+    outcome = _mistake(fn, (mu,), expected, mistakes, hint=hint)
+    return _verdict("unit_kl", [outcome], "A unit-variance Gaussian's KL is |mu|^2/2.")
+
+
+def check_matched_accuracy(fn) -> bool:
+    """Notebook 06, exercise 2: ``fn(y_true, clusters)`` -> the accuracy after the best
+    one-to-one matching of cluster ids to labels (the Hungarian method)."""
+    # cluster 2 (5 x '0', 1 x '1') and cluster 0 (4 x '0', 2 x '1') are both mostly
+    # '0'; cluster 1 is mostly '2'. Best one-to-one map: 2->0, 0->1, 1->2 (10 of 16)
+    c = np.repeat([2, 2, 0, 0, 1, 1], [5, 1, 4, 2, 3, 1])
+    y = np.repeat([0, 1, 0, 1, 2, 1], [5, 1, 4, 2, 3, 1])
+    expected = 10 / 16
+    mistakes = [
+        (np.mean(y == c), "that is the plain accuracy: cluster ids are not labels",
+         "match clusters to labels first (scipy.optimize.linear_sum_assignment)"),
+        (12 / 16, "each cluster took its most frequent label, so two clusters share "
+         "one label: a many-to-one map scores higher than any one-to-one map",
+         "maximise the matched counts with linear_sum_assignment(-counts)"),
+        (None, lambda got: f"{float(got):.4g}, expected {expected:.4g}",
+         "count[i, j] = images in cluster i with label j; find the best assignment"),
+    ]  # fmt: skip
+    outcome = _mistake(fn, (y, c), expected, mistakes, hint="return one number")
+    right = "Matching on the test labels uses them: an oracle."
+    return _verdict("matched_accuracy", [outcome], right)
+
+
+def check_one_domain_labels(fn) -> bool:
+    """Notebook 06, exercise 3: ``fn(y_a, y_b, fraction, seed)`` -> ``(labels_a,
+    labels_b)``: ``fraction`` of domain a's labels kept (at least 10), the rest and
+    all of domain b's set to -1."""
+    rng = np.random.default_rng(8)
+    y_a, y_b = rng.integers(0, 10, 500), rng.integers(0, 10, 500)
+    n_keep = max(10, round(0.04 * 500))
+
+    def kept(got):
+        return int(np.sum(got[0] != -1))
+
+    mistakes = [
+        (lambda got: np.any(got[1] != -1), "domain b keeps labels",
+         "set every label of domain b to -1"),
+        (lambda got: np.any((got[0] != -1) & (got[0] != y_a)), "some kept labels of "
+         "domain a changed", "copy the kept labels: labels[keep] = y[keep]"),
+        (lambda got: kept(got) != n_keep, lambda got: f"{kept(got)} labels "
+         f"kept, expected {n_keep}", "keep max(10, round(fraction * n))"),
+    ]  # fmt: skip
+    hint = "return a pair of label arrays, each as long as its y"
+    outcome = _mistake(fn, (y_a, y_b, 0.04, 0), None, mistakes, shape=(2, 500),
+                       hint=hint)  # fmt: skip
+    return _verdict("one_domain_labels", [outcome], "Now train with them.")
 
 
 __all__ = sorted(name for name in dict(globals()) if name.startswith("check_"))

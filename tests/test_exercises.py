@@ -409,3 +409,70 @@ def test_bigger_code(capsys):
     assert "no L1 penalty" in capsys.readouterr().out
     assert exercises.check_bigger_code(partial(_bigger, penalty="kernel")) is False
     assert "penalty differs" in capsys.readouterr().out
+
+
+# ---- notebook 06 -------------------------------------------------------------------
+def _matched(y, clusters):
+    from scipy.optimize import linear_sum_assignment
+
+    counts = np.zeros((clusters.max() + 1, y.max() + 1))
+    np.add.at(counts, (clusters, y), 1)
+    rows, cols = linear_sum_assignment(-counts)
+    return counts[rows, cols].sum() / y.size
+
+
+def _one_domain(y_a, y_b, fraction, seed):
+    keep = np.random.default_rng(seed).choice(
+        y_a.size, size=max(10, round(fraction * y_a.size)), replace=False
+    )
+    labels_a = np.full_like(y_a, -1)
+    labels_a[keep] = y_a[keep]
+    return labels_a, np.full_like(y_b, -1)
+
+
+@pytest.mark.parametrize(
+    "check, right",
+    [
+        (exercises.check_unit_kl, lambda mu: 0.5 * np.mean(mu**2)),
+        (exercises.check_matched_accuracy, _matched),
+        (exercises.check_one_domain_labels, _one_domain),
+    ],
+)
+def test_notebook_06_checks_pass_right_answers_and_fail_stubs(check, right, capsys):
+    assert check(right) is True
+    assert check(_not_done) is False
+    assert "not implemented yet" in capsys.readouterr().out
+
+
+def test_unit_kl_mistakes(capsys):
+    check = exercises.check_unit_kl
+    assert check(lambda mu: np.mean(mu**2)) is False
+    assert "twice" in capsys.readouterr().out
+    assert check(lambda mu: 0.5 * np.sum(mu**2)) is False
+    assert "you sum" in capsys.readouterr().out
+    assert check(lambda mu: 0.5 * np.mean(np.sum(mu**2, axis=1))) is False
+    assert "per image" in capsys.readouterr().out
+    assert check(lambda mu: 0.5 * np.sum(mu**2, axis=1)) is False
+    assert "shape" in capsys.readouterr().out
+
+
+def test_matched_accuracy_mistakes(capsys):
+    def majority(y, clusters):
+        return sum(np.bincount(y[clusters == k]).max() for k in np.unique(clusters))
+
+    check = exercises.check_matched_accuracy
+    assert check(lambda y, c: np.mean(y == c)) is False
+    assert "plain accuracy" in capsys.readouterr().out
+    assert check(lambda y, c: majority(y, c) / y.size) is False
+    assert "many-to-one" in capsys.readouterr().out
+
+
+def test_one_domain_labels_mistakes(capsys):
+    check = exercises.check_one_domain_labels
+    assert check(lambda a, b, f, s: (_one_domain(a, b, f, s)[0], b)) is False
+    assert "domain b keeps labels" in capsys.readouterr().out
+    assert check(lambda a, b, f, s: (np.where(_one_domain(a, b, f, s)[0] >= 0, 0, -1),
+                                     _one_domain(a, b, f, s)[1])) is False  # fmt: skip
+    assert "changed" in capsys.readouterr().out
+    assert check(lambda a, b, f, s: _one_domain(a, b, 0.1, s)) is False
+    assert "labels kept" in capsys.readouterr().out
