@@ -518,13 +518,12 @@ def resample_and_score(
     runs = []
     for name, sampler in samplers.items():
         weights = {}
-        if sampler is None or isinstance(sampler, str):
-            if sampler is not None:
-                check_choice(sampler, f"samplers[{name!r}]", ("balanced",))
-                weights = {"class_weight": sampler}
-            X_res, y_res = X_imb, y_imb
-        else:
-            X_res, y_res = sampler.fit_resample(X_imb, y_imb)
+        if isinstance(sampler, str):  # class weights instead of synthetic rows
+            check_choice(sampler, f"samplers[{name!r}]", ("balanced",))
+            weights, sampler = {"class_weight": sampler}, None
+        X_res, y_res = (
+            (X_imb, y_imb) if sampler is None else sampler.fit_resample(X_imb, y_imb)
+        )
         X_res = np.clip(X_res, 0, 1)  # e.g. Gaussian draws leave the pixel range
         fake = X_res[len(X_imb) :]
         run = dict(contender=name, seed=seed, real=real, fake=fake)
