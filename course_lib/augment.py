@@ -19,39 +19,9 @@ from imblearn.utils import check_target_type
 from sklearn.base import clone
 from sklearn.utils.validation import validate_data
 
-from ._base import as_rng, check_array, check_labels, check_param
+from ._base import as_rng, check_param
 
-__all__ = ["GeneratorSampler", "augment_class"]
-
-
-def augment_class(X, y, generator, *, label: int, n_new: int, seed=None):
-    """Append ``n_new`` synthetic rows of class ``label`` to ``(X, y)``.
-
-    Parameters
-    ----------
-    X : array, shape (n_samples, ...)
-    y : array of int, shape (n_samples,)
-    generator : an unfitted course generator, fitted here, without labels, on the
-        rows of ``label`` only (an imbalanced-learn over-sampler such as
-        ``RandomOverSampler`` appends rows with its own ``fit_resample``).
-    label : the class to augment.
-    n_new : number of synthetic rows to add.
-
-    Returns
-    -------
-    X_aug : array, shape (n_samples + n_new, ...), float32; the new rows last
-    y_aug : array of int64, shape (n_samples + n_new,)
-    """
-    X = check_array(X, dtype=np.float32)
-    y = check_labels(y, X.shape[0])
-    rows = X[y == label]
-    if rows.shape[0] == 0:
-        raise ValueError(f"class {label} has no rows in y; nothing to fit on")
-    synthetic = generator.fit(rows).sample(n_new, seed=seed)
-    synthetic = np.asarray(synthetic, dtype=np.float32).reshape((n_new, *X.shape[1:]))
-    X_aug = np.concatenate([X, synthetic])
-    y_aug = np.concatenate([y, np.full(n_new, label, dtype=np.int64)])
-    return X_aug, y_aug
+__all__ = ["GeneratorSampler"]
 
 
 class GeneratorSampler(BaseOverSampler):

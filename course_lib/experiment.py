@@ -1,20 +1,25 @@
 """The course's question as one experiment: does a generator help a rare class?
 
-:func:`imbalance_experiment` trains the same classifier on an imbalanced training set
-with and without synthetic minority rows and scores it on the untouched test split;
-:func:`format_results` prints its rows as ``mean ± std`` over seeds.
+One path for every notebook: :func:`rare_class_question` cuts a class of MNIST to a
+few images, lets every contender (no augmentation, class weights, random
+oversampling, and the notebook's generators, each as an imbalanced-learn sampler)
+top it up by one rule, trains the same classifiers on each result
+(:func:`resample_and_score`, :func:`utility`) and scores them on the untouched test
+split. :func:`paired_summary` compares every contender with random oversampling,
+seed by seed on the same test images (:func:`paired_difference`), and applies the
+rule for calling a winner stated before any number is seen (:func:`verdict`).
+Memorization is measured in one feature space (:func:`mnist_features`) beside its
+controls (:func:`memorization_controls`).
 
-The capstone (notebook 08) asks it of imbalanced-learn samplers and also scores the
-samples: :func:`resample_and_score` runs every sampler once on one imbalanced set,
-:func:`sample_quality` compares synthetic with real features, and
-:func:`summarize_runs` / :func:`summary_rows` turn the runs into a table.
-
-Every notebook prints its tables with :func:`results_table` and ends with
-:func:`check_bands`, its key figures each asserted to lie in a band.
+The capstone (notebook 08) also scores the samples: :func:`sample_quality` compares
+synthetic with real features, :func:`summarize_runs` / :func:`summary_rows` turn the
+runs into a table. Every notebook prints its tables with :func:`results_table` and
+ends with :func:`check_bands`, its key figures each asserted to lie in a band.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,13 +27,11 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from ._base import (
-    BaseGenerator,
     check_array,
     check_choice,
     check_labels,
     check_param,
 )
-from .augment import augment_class
 from .classifiers import make_classifier, scores
 from .metrics import (
     density_coverage,
@@ -42,10 +45,11 @@ __all__ = [
     "check_bands",
     "results_table",
     "format_mean_std",
-    "format_results",
-    "imbalance_experiment",
     "imbalanced_splits",
     "mean_std",
+    "memorization_controls",
+    "mnist_features",
+    "paired_summary",
     "paired_difference",
     "rare_class_question",
     "resample_and_score",
@@ -84,7 +88,10 @@ def paired_difference(contender_hits, reference_hits, *, level: float = 0.95) ->
     holds, shared by every seed. Seeds x rows is a crossed design, so the variance
     of the mean is ``var_seed / S + var_row / R + var_interaction / (S R)``,
     estimated from the table's mean squares (two-way random-effects ANOVA):
-    ``s2(seed means) / S + s2(row means) / R - MS_residual / (S R)``. The interval
+    ``s2(seed means) / S + s2(row means) / R - MS_residual / (S R)``, and at least
+    ``MS_residual / (S^2 R)`` (a fraction of the interaction's share), so that
+    seeds whose differences happen to agree exactly do not shrink the interval to
+    a point. The interval
     is ``mean ± t(S - 1) * sqrt(variance)``: Student's t with S - 1 degrees of
     freedom, since the few seeds are the scarce side.
 
@@ -128,7 +135,9 @@ def paired_difference(contender_hits, reference_hits, *, level: float = 0.95) ->
     ms_residual = np.sum(residual**2) / max((n_seeds - 1) * (n_rows - 1), 1)
     variance = seed_means.var(ddof=1) / n_seeds - ms_residual / d.size
     variance += row_means.var(ddof=1) / n_rows if n_rows > 1 else 0.0
-    half = t.ppf((1 + level) / 2, n_seeds - 1) * np.sqrt(max(variance, 0.0))
+    # seeds that happen to agree exactly must not shrink the interval to a point
+    variance = max(variance, ms_residual / d.size / n_seeds)
+    half = t.ppf((1 + level) / 2, n_seeds - 1) * np.sqrt(variance)
     low, high = float(mean - half), float(mean + half)
     return {"difference": float(mean), "low": low, "high": high}
 
@@ -157,7 +166,14 @@ def results_table(
     columns = list(rows[0].keys())
     cells = [[row.get(col, "") for col in columns] for row in rows]
     cells = [
-        [f"{v:.{digits}f}" if isinstance(v, float | np.floating) else str(v) for v in r]
+        [
+            "-"
+            if v is None
+            else f"{v:.{digits}f}"
+            if isinstance(v, float | np.floating)
+            else str(v)
+            for v in r
+        ]
         for r in cells
     ]
     widths = [
@@ -219,189 +235,197 @@ def check_bands(
     return table
 
 
-def imbalance_experiment(
-    X_train,
-    y_train,
-    X_test,
-    y_test,
-    *,
-    minority: int,
-    ratio: float,
-    generators: Mapping[str, Callable[[int], BaseGenerator]] | None = None,
-    seeds: Sequence[int] = (0, 1, 2),
-    verbose: bool = True,
-) -> list[dict]:
-    """Train a classifier on imbalanced data, with and without synthetic minority rows.
-
-    For every seed: make the training set imbalanced (the minority class cut to
-    ``ratio`` of the mean size of the other classes, see
-    :func:`course_lib.data.make_imbalanced`), then train the same classifier on
-
-    - ``"full data (reference)"``: the original training set (what we are missing),
-    - ``"imbalanced"``: the cut training set, no augmentation,
-    - one entry per generator: the cut set plus synthetic minority rows from a
-      generator fitted on the remaining minority rows only, enough to restore the
-      class to the mean size of the others.
-
-    The classifier is :func:`course_lib.classifiers.make_classifier`'s ``"logreg"``.
-    Every model is scored on the same untouched test split (stratified: each class
-    keeps its natural share, none is cut; not balanced).
-
-    Parameters
-    ----------
-    X_train, X_test : arrays (n, ...), features already scaled (e.g. to [0, 1])
-    y_train, y_test : int labels
-    generators : name -> factory ``seed -> unfitted generator``, or ``seed ->
-        imbalanced-learn over-sampler`` (such as ``RandomOverSampler``), which is
-        asked for the same number of minority rows as a generator.
-    seeds : one repetition per seed (imbalanced subset, generator and classifier).
-
-    Returns
-    -------
-    rows : list of dict, one per training set, with the mean and standard deviation
-        over seeds of ``minority_recall``, ``balanced_accuracy`` and ``macro_f1``,
-        plus ``n_minority_train`` (real minority rows) and ``n_synthetic``; generator
-        rows also hold ``memorization``, the mean over seeds of
-        :func:`course_lib.metrics.memorization_ratio` of the synthetic minority rows
-        against the real ones they were fitted on (0 = copies, ~1 = new).
-    """
-    from .data import make_imbalanced
-
-    X_train = check_array(X_train, dtype=np.float32)
-    y_train = check_labels(y_train, X_train.shape[0])
-    X_test = check_array(X_test, dtype=np.float32)
-    y_test = check_labels(y_test, X_test.shape[0], name="y_test")
-    if minority not in set(y_train.tolist()):
-        raise ValueError(f"minority class {minority} does not occur in y_train")
-    if len(seeds) < 1:
-        raise ValueError("seeds must hold at least one seed")
-    generators = dict(generators or {})
-    names = ["full data (reference)", "imbalanced", *generators]
-    per_method = {name: [] for name in names}
-    memorization = {name: [] for name in generators}
-    counts = {}
-    for seed in seeds:
-        X_imb, y_imb = make_imbalanced(
-            X_train, y_train, minority=minority, ratio=ratio, seed=seed
-        )
-        n_min = int(np.sum(y_imb == minority))
-        others = [np.sum(y_imb == c) for c in np.unique(y_imb) if c != minority]
-        n_new = int(np.mean(others)) - n_min
-        training_sets = {
-            "full data (reference)": (X_train, y_train, 0),
-            "imbalanced": (X_imb, y_imb, 0),
-        }
-        for name, factory in generators.items():
-            start = time.perf_counter()
-            X_aug, y_aug = _top_up(factory(seed), X_imb, y_imb, minority, n_new, seed)
-            real = X_imb[y_imb == minority]
-            if n_min >= 2 and n_new > 0:
-                memorization[name].append(memorization_ratio(X_aug[-n_new:], real))
-            if verbose:
-                print(
-                    f"  seed {seed}: {name}: fitted on {n_min} rows, "
-                    f"{n_new} synthetic in {time.perf_counter() - start:.1f}s"
-                )
-            training_sets[name] = (X_aug, y_aug, n_new)
-        for name, (X_fit, y_fit, n_added) in training_sets.items():
-            model = make_classifier("logreg", seed=seed)
-            model.fit(X_fit, y_fit)
-            result = scores(y_test, model.predict(X_test), minority=minority)
-            per_method[name].append(result)
-            counts[name] = (int(np.sum(y_fit == minority)) - n_added, n_added)
-        if verbose:
-            print(f"seed {seed}: done ({len(training_sets)} training sets)")
-
-    rows = []
-    for name in names:
-        row = {
-            "method": name,
-            "n_minority_train": counts[name][0],
-            "n_synthetic": counts[name][1],
-        }
-        for metric in ("minority_recall", "balanced_accuracy", "macro_f1"):
-            mean, std = mean_std([r[metric] for r in per_method[name]])
-            row[metric] = mean
-            row[f"{metric}_std"] = std
-        if memorization.get(name):
-            row["memorization"] = float(np.mean(memorization[name]))
-        rows.append(row)
-    return rows
+BASELINES = {  # name -> seed -> contender: the rows every notebook compares with
+    "none": lambda seed: None,
+    "class weights": lambda seed: "balanced",
+    "random oversampling": lambda seed: _random_oversampler(seed),
+}
 
 
-def _top_up(contender, X, y, minority, n_new, seed):
-    """``X, y`` with ``n_new`` synthetic ``minority`` rows appended by ``contender``."""
-    if not hasattr(contender, "fit_resample"):  # a course generator
-        return augment_class(X, y, contender, label=minority, n_new=n_new, seed=seed)
-    # an imbalanced-learn over-sampler: it appends its rows after the real ones
-    target = {minority: int(np.sum(y == minority)) + n_new}
-    X_res, y_res = contender.set_params(sampling_strategy=target).fit_resample(
-        X.reshape(len(X), -1), y
-    )
-    return X_res.reshape(-1, *X.shape[1:]), y_res
+def _random_oversampler(seed):
+    from imblearn.over_sampling import RandomOverSampler
 
-
-def format_results(rows: Sequence[Mapping], *, title: str | None = None) -> str:
-    """The experiment's rows as a table of ``mean ± std`` cells, ready to print."""
-    labels = {
-        "minority_recall": "minority recall",
-        "balanced_accuracy": "balanced acc.",
-    }
-    labels["macro_f1"] = "macro-F1"
-    memorized = any("memorization" in row for row in rows)
-    table = []
-    for row in rows:
-        cells = {"method": row["method"], "real minority": row["n_minority_train"]}
-        cells["synthetic"] = row["n_synthetic"]
-        for key, label in labels.items():
-            cells[label] = f"{row[key]:.3f} ± {row[f'{key}_std']:.3f}"
-        if memorized:
-            value = row.get("memorization")
-            cells["memorization"] = "" if value is None else f"{value:.2f}"
-        table.append(cells)
-    return results_table(table, title=title)
+    return RandomOverSampler(random_state=seed)
 
 
 def rare_class_question(
-    generators: Mapping[str, Callable[[int], BaseGenerator]],
+    generators: Mapping[str, Callable] | None = None,
     *,
     minority: int = 8,
     ratio: float = 0.01,
+    seeds: Sequence[int] | None = None,
+    classifiers: Mapping[str, Mapping] | None = None,
+    verbose: bool = True,
 ) -> list[dict]:
-    """The course's question, asked the same way in every generator notebook.
+    """The course's question, asked the same way by every notebook: one path.
 
-    The task of notebook 00: the shipped MNIST training split (all 8,000 rows,
-    scaled to [0, 1]), digit
-    ``minority`` cut to ``ratio`` of the other classes' size (8 of its 779 images at
-    1 %), scored on the untouched test split. The rows compare no augmentation and
-    random oversampling with each of ``generators`` (name -> ``seed -> unfitted
-    generator``), each fitted on the real minority rows of that seed only; see
-    :func:`imbalance_experiment`. Every profile keeps the whole training split, so
-    that a generator sees the same 8 rows in ``smoke`` as in ``standard`` (a 2,000-row
-    subset would leave 2, too few for a covariance); ``smoke`` runs one seed
-    instead of three.
+    The task of notebook 00: the shipped MNIST training split (all 8,000 rows in
+    every profile, scaled to [0, 1]) with digit ``minority`` cut to ``ratio`` of the
+    other classes' mean size (8 of its 779 images at 1 %; a new draw per seed),
+    scored on the untouched test split. For each seed every contender of
+    :data:`BASELINES` (no augmentation, class weights, random oversampling) and of
+    ``generators`` tops the minority up to the majority's count (imbalanced-learn's
+    ``sampling_strategy="minority"``, the one top-up rule) and the same classifiers
+    (:func:`utility`) are trained on the result (:func:`resample_and_score`).
+
+    Parameters
+    ----------
+    generators : name -> ``seed -> contender``: an unfitted course generator
+        (wrapped in :class:`course_lib.augment.GeneratorSampler`, fitted on the
+        surviving minority rows only), an imbalanced-learn over-sampler (such as
+        ``SMOTE`` or a ``GeneratorSampler(conditional=True)``), ``None`` or
+        ``"balanced"`` (see :func:`resample_and_score`).
+    seeds : default 2 seeds in ``smoke``, 5 otherwise.
+    classifiers : kind -> parameters for :func:`utility` (default: logistic
+        regression only).
+
+    Returns
+    -------
+    runs : one dict per seed and contender (see :func:`resample_and_score`) with
+        ``n_minority``; ``memorization`` is measured in the feature space of
+        :func:`mnist_features` on the first ``N`` synthetic rows, ``N`` the number of
+        held-out test images of the class, and four controls at the same ``N`` come
+        as runs of their own (:func:`memorization_controls`); a run ``"full data
+        (reference)"`` per seed trains on the whole training split.
     """
-    from imblearn.over_sampling import RandomOverSampler
-
     from . import config, data
+    from .augment import GeneratorSampler
 
     X_train, y_train = data.load("mnist", "train")
     X_test, y_test = data.load("mnist", "test")
-    contenders = {
-        "random oversampling": lambda seed: RandomOverSampler(random_state=seed)
-    }
-    contenders.update(generators)
-    return imbalance_experiment(
-        data.to_unit(X_train),
-        y_train,
-        data.to_unit(X_test),
-        y_test,
-        minority=minority,
-        ratio=ratio,
-        generators=contenders,
-        seeds=config.pick(smoke=(0,), standard=(0, 1, 2)),
-        verbose=False,
+    X_train, X_test = data.to_unit(X_train), data.to_unit(X_test)
+    flat = X_train.reshape(len(X_train), -1)
+    seeds = (
+        config.pick(smoke=(0, 1), standard=(0, 1, 2, 3, 4)) if seeds is None else seeds
     )
+    contenders = {**BASELINES, **(generators or {})}
+    classifiers = {"logreg": {}} if classifiers is None else dict(classifiers)
+    held_out, embed = X_test[y_test == minority], mnist_features()
+    runs = []
+    for seed in seeds:
+        start = time.perf_counter()
+        X_imb, y_imb = data.make_imbalanced(
+            flat, y_train, minority=minority, ratio=ratio, seed=seed
+        )
+        samplers = {}
+        for name, make in contenders.items():
+            sampler = make(seed)
+            if sampler is not None and not isinstance(sampler, str):
+                if not hasattr(sampler, "fit_resample"):  # a course generator
+                    sampler = GeneratorSampler(sampler, seed=seed)
+                sampler.set_params(sampling_strategy="minority")  # the one rule
+            samplers[name] = sampler
+        task = dict(minority=minority, seed=seed, classifiers=classifiers)
+        found = resample_and_score(samplers, X_imb, y_imb, X_test, y_test, **task)
+        real = X_imb[y_imb == minority]
+        for run in found:
+            if len(run["fake"]):
+                fake = run["fake"][: len(held_out)]
+                run["memorization"] = memorization_ratio(fake, real, embed=embed)
+        controls = memorization_controls(real, held_out, embed=embed, seed=seed)
+        found += [
+            {"contender": name, "seed": seed, "memorization": value}
+            for name, value in controls.items()
+        ]
+        full = {"contender": "full data (reference)", "seed": seed}
+        for kind, params in classifiers.items():
+            params = {"minority": minority, "seed": seed, **params}
+            full |= utility(flat, y_train, X_test, y_test, kind=kind, **params)
+        runs += [run | {"n_minority": len(real)} for run in [*found, full]]
+        if verbose:
+            took = time.perf_counter() - start
+            print(f"seed {seed}: {len(real)} real '{minority}'s, "
+                  f"{len(contenders)} contenders, {took:.0f} s")  # fmt: skip
+    return runs
+
+
+@functools.cache
+def mnist_features() -> Callable:
+    """The course's feature space for MNIST digits: ``rows -> (n, 128)`` features.
+
+    The ``"features"`` layer of :class:`course_lib.classifiers.CNNClassifier`
+    (``"mnist_cnn"``, 2 epochs, seed 0) trained once per session on the shipped
+    MNIST training split (all 8,000 images, every class); rows may be flat (784) or
+    images. The capstone's quality figures and every memorization ratio use it.
+    """
+    from .classifiers import CNNClassifier
+    from .data import load, to_unit
+
+    X, y = load("mnist", "train")
+    cnn = CNNClassifier("mnist_cnn", epochs=2, seed=0).fit(to_unit(X), y)
+    return lambda rows: cnn.features(np.reshape(rows, (-1, 28, 28)))
+
+
+def memorization_controls(real, held_out, *, embed=None, seed=0) -> dict:
+    """:func:`course_lib.metrics.memorization_ratio` of four known answers.
+
+    Each control has ``len(held_out)`` rows and is scored against ``real`` (the rows
+    a generator saw) in the same space (``embed``) as the synthetic rows: held-out
+    real images of the class (new: about 1), copies of ``real`` (0), and the same
+    copies with iid Gaussian noise of rms 0.25 or smoothed by a Gaussian blur of
+    one pixel (both copies, however new they may look), clipped to [0, 1].
+    """
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    real = check_array(real, name="real", min_samples=2)
+    copies = real[rng.integers(0, len(real), len(held_out))]
+    images = copies.reshape(len(copies), *np.shape(held_out)[1:])
+    blurred = gaussian_filter(images, sigma=(0, *[1] * (images.ndim - 1)))
+    controls = {
+        "control: held-out real (new)": held_out,
+        "control: copies": copies,
+        "control: noisy copies (rms 0.25)": copies + rng.normal(0, 0.25, copies.shape),
+        "control: blurred copies (1 px)": blurred,
+    }
+    return {
+        name: memorization_ratio(
+            np.clip(np.reshape(rows, (len(rows), -1)), 0, 1), real, embed=embed
+        )
+        for name, rows in controls.items()
+    }
+
+
+def paired_summary(
+    runs: Sequence[Mapping], *, reference: str = "random oversampling", kind="LR"
+) -> list[dict]:
+    """One row per contender: its ``kind`` classifier's minority recall, the paired
+    difference from ``reference`` with its 95 % interval (:func:`paired_difference`,
+    over the seeds both ran) and the :func:`verdict`, balanced accuracy and the
+    memorization ratio. Rows print with :func:`results_table`; a figure a
+    contender lacks (e.g. controls have memorization only) is ``None``.
+    """
+    hits = f"{kind} hits"
+    groups: dict[str, dict] = {}
+    for run in runs:
+        groups.setdefault(run["contender"], {})[run["seed"]] = run
+    if reference not in groups:
+        raise ValueError(f"reference {reference!r} is not among the runs' contenders")
+    rows = []
+    for name, by_seed in groups.items():
+        seeds = [s for s, run in by_seed.items() if hits in run]
+        row = dict.fromkeys([f"{kind} recall", "difference", "low", "high"])
+        row = {"contender": name, **row, "verdict": None, f"{kind} bal.acc": None}
+        if seeds:
+            row[f"{kind} recall"] = np.mean(
+                [by_seed[s][f"{kind} recall"] for s in seeds]
+            )
+            row[f"{kind} bal.acc"] = np.mean(
+                [by_seed[s][f"{kind} bal.acc"] for s in seeds]
+            )
+        paired = [s for s in seeds if hits in groups[reference].get(s, {})]
+        if name != reference and len(paired) >= 2:
+            table = [
+                [by[s][hits] for s in paired] for by in (by_seed, groups[reference])
+            ]
+            row |= paired_difference(*table)
+            row["verdict"] = verdict(row["low"], row["high"])
+        found = [
+            run["memorization"] for run in by_seed.values() if "memorization" in run
+        ]
+        row["memorization"] = np.mean(found) if found else None
+        rows.append(row)
+    return rows
 
 
 def imbalanced_splits(
@@ -506,8 +530,7 @@ def resample_and_score(
     -------
     runs : one dict per sampler: ``contender``, ``seed``, ``real`` (the real minority
         rows), ``fake`` (the new rows, clipped to [0, 1]), the :func:`utility` figures
-        of every classifier and, when rows were added, ``TSTR`` (:func:`tstr_recall`)
-        and ``memorization`` (:func:`course_lib.metrics.memorization_ratio`).
+        of every classifier and, when rows were added, ``TSTR`` (:func:`tstr_recall`).
     """
     X_imb = check_array(X_imb, name="X_imb", dtype=np.float32)
     y_imb = check_labels(y_imb, X_imb.shape[0], name="y_imb")
@@ -532,7 +555,6 @@ def resample_and_score(
             run |= utility(X_res, y_res, X_test, y_test, kind=kind, **params)
         if len(fake):
             run["TSTR"] = tstr_recall(X_imb, y_imb, fake, X_test, y_test, **task)
-            run["memorization"] = memorization_ratio(fake, real)
         runs.append(run)
     return runs
 

@@ -1,4 +1,4 @@
-"""Figures the notebooks share: image grids, loss curves, latent plots, result bars.
+"""Figures the notebooks share: image grids, loss curves, latent plots, paired gains.
 
 A figure that only one notebook draws lives in that notebook, where it can be read.
 
@@ -19,7 +19,7 @@ __all__ = [
     "image_grid",
     "latent_scatter",
     "loss_curves",
-    "metric_bars",
+    "paired_gains",
 ]
 
 
@@ -202,48 +202,26 @@ def latent_scatter(Z, labels, *, title: str | None = None, ax=None):
     return fig, ax
 
 
-def metric_bars(
-    rows: Sequence[Mapping],
-    *,
-    metrics: Sequence[str] = ("minority_recall", "balanced_accuracy", "macro_f1"),
-    title: str | None = None,
-):
-    """Grouped bars of experiment results, ``mean`` with ``mean_std`` error bars.
+def paired_gains(rows: Sequence[Mapping], *, ax=None, title: str | None = None):
+    """Each contender's paired difference from the reference, with its interval.
 
-    The y-axis is the score on the test split; the legend says what bar and error bar
-    show (the mean and one standard deviation over seeds).
-
-    ``rows`` are dicts with a ``"method"`` name and, for each metric ``m``, keys ``m``
-    and ``m_std`` (as returned by :func:`course_lib.experiment.imbalance_experiment`).
+    ``rows`` as :func:`course_lib.experiment.paired_summary` returns them; rows
+    without a difference (the reference, the controls) are left out. A point is the
+    mean difference in minority recall, the bar its 95 % interval; the dotted line at
+    0 is the reference: an interval wholly right of it is a win, left of it a loss.
     """
+    rows = [row for row in rows if row.get("difference") is not None]
     if not rows:
-        raise ValueError("rows must hold at least one result")
-    fig, ax = plt.subplots(figsize=(3.2 + 1.4 * len(rows), 3.4))
-    width = 0.8 / len(metrics)
-    x = np.arange(len(rows))
-    for k, metric in enumerate(metrics):
-        means = [row[metric] for row in rows]
-        errs = [row.get(f"{metric}_std", 0.0) for row in rows]
-        ax.bar(
-            x + (k - (len(metrics) - 1) / 2) * width,
-            means,
-            width,
-            yerr=errs,
-            capsize=3,
-            label=metric.replace("_", " "),
-        )
-    ax.set_xticks(x, [row["method"] for row in rows], rotation=15, ha="right")
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("score on the test split")
-    ax.legend(
-        fontsize=8,
-        title="bar: mean over seeds\nline: ± 1 standard dev.",
-        title_fontsize=8,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-    )
-    ax.grid(axis="y", alpha=0.3)
+        raise ValueError("rows must hold at least one paired difference")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.5 + 0.4 * len(rows)))
+    y = np.arange(len(rows))[::-1]
+    mean = np.array([row["difference"] for row in rows])
+    spread = [mean - [r["low"] for r in rows], [r["high"] for r in rows] - mean]
+    ax.errorbar(mean, y, xerr=spread, fmt="o", capsize=3)
+    ax.axvline(0, color="grey", ls=":")
+    ax.set_yticks(y, [row["contender"] for row in rows])
+    ax.set_xlabel("minority recall minus the reference's (95 % interval)")
     if title:
         ax.set_title(title)
-    fig.tight_layout()
-    return fig, ax
+    return ax.figure, ax

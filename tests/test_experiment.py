@@ -4,112 +4,101 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from imblearn.over_sampling import RandomOverSampler
+from sklearn.base import BaseEstimator
 
-from course_lib import experiment
+from course_lib import data, experiment
 
 
-def test_experiment_shows_imbalance_hurts_the_minority():
-    rng = np.random.default_rng(0)
-    y_train = np.repeat(np.arange(3), 100)
-    y_test = np.repeat(np.arange(3), 50)
-    centres = np.array([[0.3] * 16, [0.5] * 16, [0.7] * 16]).reshape(3, 4, 4)
-    X_train = centres[y_train] + rng.normal(0, 0.25, (300, 4, 4))
-    X_test = centres[y_test] + rng.normal(0, 0.25, (150, 4, 4))
-    rows = experiment.imbalance_experiment(
-        X_train,
-        y_train,
-        X_test,
-        y_test,
-        minority=1,
-        ratio=0.03,
-        seeds=(0, 1),
-        generators={"random oversampling": lambda s: RandomOverSampler(random_state=s)},
-        verbose=False,
+class _Noise(BaseEstimator):
+    """A broken generator: uniform noise in [0, 1], whatever it was fitted on."""
+
+    def fit(self, X, y=None):
+        self.shape_ = np.shape(X)[1:]
+        return self
+
+    def sample(self, n, y=None, seed=None):
+        return np.random.default_rng(seed).uniform(0, 1, (n, *self.shape_))
+
+
+@pytest.fixture(scope="module")
+def question():
+    """The shared experiment, two seeds, with a broken generator as a contender."""
+    return experiment.rare_class_question(
+        {"noise": lambda seed: _Noise()}, seeds=(0, 1)
     )
-    by_name = {row["method"]: row for row in rows}
-    assert list(by_name) == [
-        "full data (reference)",
-        "imbalanced",
-        "random oversampling",
+
+
+def test_the_one_path_tops_up_every_contender_by_one_rule(question):
+    seed_0 = {run["contender"]: run for run in question if run["seed"] == 0}
+    assert list(seed_0)[:4] == ["none", "class weights", "random oversampling", "noise"]
+    assert seed_0["none"]["n_minority"] == 8 and len(seed_0["none"]["real"]) == 8
+    _, y_train = data.load("mnist", "train")
+    majority = np.bincount(y_train).max()  # the '1's of the shipped training split
+    for name in ("random oversampling", "noise"):
+        assert len(seed_0[name]["fake"]) == majority - 8  # up to the majority
+    assert len(seed_0["none"]["fake"]) == len(seed_0["class weights"]["fake"]) == 0
+    assert "TSTR" in seed_0["noise"] and "LR hits" in seed_0["full data (reference)"]
+
+
+def test_the_same_seed_gives_the_same_rows_and_scores_whoever_asks(question):
+    again = experiment.rare_class_question(
+        {"noise": lambda seed: _Noise()}, seeds=(1,), verbose=False
+    )
+    before = [run for run in question if run["seed"] == 1]
+    assert [r["contender"] for r in again] == [r["contender"] for r in before]
+    for old, new in zip(before, again, strict=True):
+        for key in ("real", "fake", "LR hits"):
+            if key in old:
+                np.testing.assert_array_equal(old[key], new[key])
+        assert old.get("memorization") == new.get("memorization")
+
+
+def test_a_broken_generator_fails_the_band_of_the_paired_difference(question):
+    rows = {row["contender"]: row for row in experiment.paired_summary(question)}
+    noise, weights = rows["noise"], rows["class weights"]
+    # what notebooks assert of a working generator: not far below copying
+    with pytest.raises(AssertionError, match="noise"):
+        experiment.check_bands({"noise - copies": (noise["difference"], (-0.12, 0.1))})
+    assert noise["verdict"] == "loss"  # even with two seeds (t with 1 df)
+    assert rows["none"]["verdict"] == "loss"  # 8 images alone are all but ignored
+    assert weights["verdict"] == "tie"  # class weights act like copies for LR
+    assert rows["random oversampling"]["difference"] is None  # the reference
+    assert rows["full data (reference)"]["verdict"] == "win"
+
+
+def test_memorization_controls_land_where_they_should(question):
+    rows = {
+        row["contender"]: row["memorization"]
+        for row in experiment.paired_summary(question)
+    }
+    assert rows["random oversampling"] == 0.0 == rows["control: copies"]
+    assert 0.85 < rows["control: held-out real (new)"] < 1.2
+    assert rows["control: noisy copies (rms 0.25)"] < 0.8
+    assert rows["control: blurred copies (1 px)"] < 0.85
+    assert rows["noise"] > 1.1  # off the data: far from every real '8'
+
+
+def test_paired_summary_needs_its_reference_and_lists_every_contender():
+    hits = np.array([True, False, True, True])
+    runs = [
+        {
+            "contender": name,
+            "seed": seed,
+            "LR recall": h.mean(),
+            "LR bal.acc": 0.5,
+            "LR hits": h,
+        }  # fmt: skip
+        for seed in (0, 1, 2)
+        for name, h in (("copies", hits), ("better", np.ones(4, bool)))
     ]
-    assert by_name["imbalanced"]["n_minority_train"] == 3
-    assert by_name["random oversampling"]["n_synthetic"] == 97
-    # the middle class, cut to 3 rows, is barely recalled; the reference recalls it
-    assert by_name["imbalanced"]["minority_recall"] < 0.3
-    assert by_name["full data (reference)"]["minority_recall"] > 0.6
-    assert (
-        by_name["random oversampling"]["minority_recall"]
-        > (by_name["imbalanced"]["minority_recall"])
-    )
-    text = experiment.format_results(rows)
-    assert "±" in text and "random oversampling" in text
-
-
-def test_memorization_column_separates_copies_from_new_samples():
-    rng = np.random.default_rng(1)
-    y = np.repeat(np.arange(3), 40)
-    X = rng.uniform(0, 1, (120, 4, 4)).astype(np.float32)
-
-    class Far:  # a generator whose samples lie far from every training row
-        def fit(self, X, y=None):
-            self.rows_ = np.asarray(X)
-            return self
-
-        def sample(self, n, y=None, seed=None):
-            rng = np.random.default_rng(seed)
-            rows = self.rows_[rng.integers(0, len(self.rows_), n)]
-            return rows + rng.normal(0, 1.0, rows.shape)
-
-    rows = experiment.imbalance_experiment(
-        X,
-        y,
-        X,
-        y,
-        minority=1,
-        ratio=0.2,
-        seeds=(0,),
-        verbose=False,
-        generators={
-            "copies": lambda s: RandomOverSampler(random_state=s),
-            "far": lambda s: Far(),
-        },
-    )
-    by_name = {row["method"]: row for row in rows}
-    assert by_name["copies"]["memorization"] == 0.0
-    assert by_name["far"]["memorization"] > 1.5
-    assert "memorization" not in by_name["imbalanced"]
-    assert "memorization" in experiment.format_results(rows)
-
-
-def test_rare_class_question_keeps_the_whole_training_split(monkeypatch):
-    from course_lib import data
-
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(3), 1000)  # more than a 2,000-row subset would keep
-    X = rng.integers(0, 256, (3000, 4, 4), dtype=np.uint8)
-
-    def fake_load(name, split="train", profile=None):
-        return X, y
-
-    monkeypatch.setattr(data, "load", fake_load)
-    monkeypatch.setenv("COURSE_PROFILE", "smoke")
-    rows = experiment.rare_class_question(
-        {"copies": lambda seed: RandomOverSampler(random_state=seed)},
-        minority=1,
-        ratio=0.01,
-    )
-    by_name = {row["method"]: row for row in rows}
-    assert list(by_name) == [
-        "full data (reference)",
-        "imbalanced",
-        "random oversampling",
-        "copies",
-    ]
-    # all 3,000 rows kept in smoke too: 1 % of 1,000 minority rows survive
-    assert by_name["imbalanced"]["n_minority_train"] == 10
-    assert by_name["copies"]["memorization"] == 0.0
-    assert by_name["imbalanced"]["minority_recall_std"] == 0.0  # one seed in smoke
+    runs.append({"contender": "control", "seed": 0, "memorization": 0.5})
+    rows = experiment.paired_summary(runs, reference="copies")
+    assert [row["contender"] for row in rows] == ["copies", "better", "control"]
+    assert rows[1]["difference"] == pytest.approx(0.25)
+    assert rows[2]["memorization"] == 0.5 and rows[2]["LR recall"] is None
+    assert "-" in experiment.results_table(rows)
+    with pytest.raises(ValueError, match="reference"):
+        experiment.paired_summary(runs, reference="none")
 
 
 # --- the capstone's helpers ------------------------------------------------------
@@ -192,8 +181,7 @@ def test_resample_and_score_keeps_the_synthetic_rows_and_scores_each():
     assert [r["contender"] for r in runs] == ["none", "copies"]
     assert len(none["fake"]) == 0 and "TSTR" not in none
     assert copies["fake"].shape == (36, 16) and len(copies["real"]) == 4
-    assert copies["memorization"] == 0.0
-    assert copies["LR recall"] >= none["LR recall"]
+    assert copies["TSTR"] > 0 and copies["LR recall"] >= none["LR recall"]
 
     # class weights: no row added, but the weights reach the classifier
     (weighted,) = experiment.resample_and_score(
@@ -322,6 +310,15 @@ def test_paired_interval_covers_the_true_difference_95_percent(seed_sd, row_sd):
         covered.append(found["low"] <= 0.05 <= found["high"])
     # 300 intervals: a binomial sd of 1.3 points around 95 %
     assert 0.91 <= np.mean(covered) <= 0.99
+
+
+def test_paired_interval_is_not_a_point_when_the_seeds_happen_to_agree():
+    reference = np.ones((2, 195), bool)
+    contender = reference.copy()
+    contender[0, 3] = contender[1, 7] = False  # one other miss per seed
+    found = experiment.paired_difference(contender, reference)
+    assert found["low"] < found["difference"] < 0 < found["high"]
+    assert experiment.verdict(found["low"], found["high"]) == "tie"
 
 
 def test_paired_interval_is_narrow_when_the_gain_is_the_same_every_seed():

@@ -82,12 +82,16 @@ def test_small_images_are_drawn_large_and_crisp():
     assert fig.get_size_inches()[0] == pytest.approx(4.0)
 
 
-def test_metric_bars_draws_one_bar_per_method_and_metric():
+def test_paired_gains_draws_each_interval_and_skips_rows_without_one():
     rows = [
-        {"method": "a", "macro_f1": 0.5, "macro_f1_std": 0.1, "minority_recall": 0.2},
-        {"method": "b", "macro_f1": 0.7, "macro_f1_std": 0.0, "minority_recall": 0.9},
+        {"contender": "a", "difference": 0.1, "low": 0.05, "high": 0.2},
+        {"contender": "reference", "difference": None},
+        {"contender": "b", "difference": -0.3, "low": -0.4, "high": -0.1},
     ]
-    fig, ax = plotting.metric_bars(rows, metrics=("macro_f1", "minority_recall"))
-    heights = sorted(round(p.get_height(), 3) for p in ax.patches)
-    assert heights == [0.2, 0.5, 0.7, 0.9]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    fig, ax = plotting.paired_gains(rows, title="t")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    (segments,) = ax.collections[:1]  # the interval bars
+    spans = sorted(tuple(np.round(seg[:, 0], 3)) for seg in segments.get_segments())
+    assert spans == [(-0.4, -0.1), (0.05, 0.2)]
+    with pytest.raises(ValueError, match="paired difference"):
+        plotting.paired_gains(rows[1:2])
