@@ -530,7 +530,7 @@ def resample_and_score(
     -------
     runs : one dict per sampler: ``contender``, ``seed``, ``real`` (the real minority
         rows), ``fake`` (the new rows, clipped to [0, 1]), the :func:`utility` figures
-        of every classifier and, when rows were added, ``TSTR`` (:func:`tstr_recall`).
+        of every classifier.
     """
     X_imb = check_array(X_imb, name="X_imb", dtype=np.float32)
     y_imb = check_labels(y_imb, X_imb.shape[0], name="y_imb")
@@ -553,8 +553,6 @@ def resample_and_score(
         for kind, params in classifiers.items():
             params = {**task, **params, **weights}
             run |= utility(X_res, y_res, X_test, y_test, kind=kind, **params)
-        if len(fake):
-            run["TSTR"] = tstr_recall(X_imb, y_imb, fake, X_test, y_test, **task)
         runs.append(run)
     return runs
 
