@@ -48,6 +48,7 @@ __all__ = [
     "imbalanced_splits",
     "mean_std",
     "memorization_controls",
+    "mnist_cnn",
     "mnist_features",
     "paired_summary",
     "paired_difference",
@@ -300,7 +301,7 @@ def rare_class_question(
     )
     contenders = {**BASELINES, **(generators or {})}
     classifiers = {"logreg": {}} if classifiers is None else dict(classifiers)
-    held_out, embed = X_test[y_test == minority], mnist_features()
+    held_out, embed = X_test[y_test == minority], mnist_features
     runs = []
     for seed in seeds:
         start = time.perf_counter()
@@ -340,20 +341,22 @@ def rare_class_question(
 
 
 @functools.cache
-def mnist_features() -> Callable:
-    """The course's feature space for MNIST digits: ``rows -> (n, 128)`` features.
-
-    The ``"features"`` layer of :class:`course_lib.classifiers.CNNClassifier`
-    (``"mnist_cnn"``, 2 epochs, seed 0) trained once per session on the shipped
-    MNIST training split (all 8,000 images, every class); rows may be flat (784) or
-    images. The capstone's quality figures and every memorization ratio use it.
-    """
+def mnist_cnn():
+    """The course's MNIST feature extractor: :class:`course_lib.classifiers.
+    CNNClassifier` (``"mnist_cnn"``, 2 epochs, seed 0) trained once per session on the
+    shipped MNIST training split (all 8,000 images, every class)."""
     from .classifiers import CNNClassifier
     from .data import load, to_unit
 
     X, y = load("mnist", "train")
-    cnn = CNNClassifier("mnist_cnn", epochs=2, seed=0).fit(to_unit(X), y)
-    return lambda rows: cnn.features(np.reshape(rows, (-1, 28, 28)))
+    return CNNClassifier("mnist_cnn", epochs=2, seed=0).fit(to_unit(X), y)
+
+
+def mnist_features(rows) -> np.ndarray:
+    """Rows (flat 784 or 28x28 images in [0, 1]) -> the 128 ``"features"`` of
+    :func:`mnist_cnn`: the feature space of the capstone's quality figures and of
+    every memorization ratio (``embed=mnist_features``)."""
+    return mnist_cnn().features(np.reshape(rows, (-1, 28, 28)))
 
 
 def memorization_controls(real, held_out, *, embed=None, seed=0) -> dict:
