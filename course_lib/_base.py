@@ -291,6 +291,14 @@ class BaseGenerator(BaseEstimator):
         check_known(labels, self.classes_)
         return n, labels.astype(np.int64), rng
 
+    def _class_rows(self, labels):
+        """``(k, rows)`` for each class among ``labels``: its index in ``classes_`` and
+        a mask of its rows; without labels, one group ``(0, all rows)``."""
+        if labels is None:
+            return [(0, slice(None))]
+        index = np.searchsorted(self.classes_, labels)
+        return [(k, index == k) for k in np.unique(index)]
+
     def _finish_sample(self, X2d, labels):
         """Reshape flat samples to the training rows' shape; attach labels if any."""
         X_new = np.asarray(X2d).reshape((X2d.shape[0], *self.feature_shape_))

@@ -464,10 +464,8 @@ class BernoulliRBM(BaseGenerator):
             sample_steps = self.sample_steps
         sample_steps = check_n_samples(sample_steps)
         flat = np.empty((n, self.n_features_in_), np.float32)
-        groups = [(self, slice(None))] if labels is None else []
-        for cls in [] if labels is None else np.unique(labels):
-            groups.append((self.models_[int(cls)], labels == cls))
-        for model, where in groups:
+        for k, where in self._class_rows(labels):
+            model = self if labels is None else self.models_[int(self.classes_[k])]
             start = model._start_chains(len(flat[where]), rng)
             flat[where] = (
                 model._run_gibbs(start, sample_steps, rng, binary) if n else start

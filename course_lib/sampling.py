@@ -182,11 +182,6 @@ class EmpiricalPPFSampler(BaseGenerator):
         groups = [X2d] if y is None else [X2d[y == c] for c in data["classes_"]]
         return self._fitted(data, quantiles_=[np.sort(g, axis=0) for g in groups])
 
-    def _table(self, label) -> np.ndarray:
-        if not self.conditional_:
-            return self.quantiles_[0]
-        return self.quantiles_[int(np.searchsorted(self.classes_, label))]
-
     def quantile(self, q, y=None) -> np.ndarray:
         """Evaluate the fitted quantile function of every column at probabilities ``q``.
 
@@ -214,7 +209,8 @@ class EmpiricalPPFSampler(BaseGenerator):
             check_known([y], self.classes_)
         elif y is not None:
             raise ValueError("this sampler was fitted without labels; omit y")
-        values = np.quantile(self._table(y), q, axis=0)
+        table = self.quantiles_[0 if y is None else np.searchsorted(self.classes_, y)]
+        values = np.quantile(table, q, axis=0)
         return values.reshape((q.size, *self.feature_shape_))
 
     def sample(self, n, y=None, seed=None):
@@ -227,10 +223,7 @@ class EmpiricalPPFSampler(BaseGenerator):
         """
         n, labels, rng = self._prepare_sample(n, y, seed)
         u = _uniform_open(rng, (n, self.n_features_in_))
-        if labels is None:
-            return self._finish_sample(_quantile_columns(self.quantiles_[0], u), None)
-        X_new = np.empty((n, self.n_features_in_))
-        for label in np.unique(labels):
-            rows = labels == label
-            X_new[rows] = _quantile_columns(self._table(label), u[rows])
+        X_new = np.empty_like(u)
+        for k, rows in self._class_rows(labels):
+            X_new[rows] = _quantile_columns(self.quantiles_[k], u[rows])
         return self._finish_sample(X_new, labels)
