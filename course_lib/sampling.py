@@ -32,7 +32,6 @@ from ._base import (
 
 __all__ = [
     "EmpiricalPPFSampler",
-    "check_quantiles",
     "compare_to_distribution",
     "inverse_transform_sample",
 ]
@@ -40,20 +39,6 @@ __all__ = [
 # The smallest positive double: the uniform draws avoid exactly 0, where many ppfs
 # (the normal's, the exponential's at 1) are infinite.
 _TINY = np.finfo(np.float64).tiny
-
-
-def check_quantiles(q, *, name: str = "q") -> np.ndarray:
-    """Validate a 1-D array of probabilities (quantile levels) in [0, 1].
-
-    A scalar is accepted and returned as an array of shape (1,).
-
-    Raises
-    ------
-    ValueError
-        if ``q`` is not numeric, is 2-D or more, holds NaN, or leaves [0, 1].
-    """
-    q = np.reshape(q, -1) if np.ndim(q) == 0 else q
-    return check_array(q, name=name, ndim=1, min_samples=0, value_range=(0.0, 1.0))
 
 
 def _uniform_open(rng: np.random.Generator, shape) -> np.ndarray:
@@ -199,7 +184,8 @@ class EmpiricalPPFSampler(BaseGenerator):
             ``np.quantile(X, q, axis=0)`` of the training rows (of class ``y``).
         """
         self._check_fitted()
-        q = check_quantiles(q)
+        q = check_array(np.atleast_1d(q), name="q", ndim=1, min_samples=0,
+                        value_range=(0.0, 1.0))  # fmt: skip
         if self.conditional_:
             if y is None or np.ndim(y) != 0:
                 raise ValueError(
