@@ -375,12 +375,6 @@ class BernoulliRBM(BaseGenerator):
     visible_bias_ = property(lambda self: self._param(1, "visible_bias_"))
     hidden_bias_ = property(lambda self: self._param(2, "hidden_bias_"))
 
-    def transform(self, X) -> np.ndarray:
-        """Hidden-unit probabilities p(h=1|v), shape (n_samples, n_hidden), float32."""
-        self._check_unconditional("transform")
-        W, _, c = self.params_
-        return tf.sigmoid(self._check_X(X) @ W + c).numpy()
-
     def free_energy(self, X) -> np.ndarray:
         """F(v) = -v·b - sum_j softplus(c_j + (vW)_j) per row, shape (n_samples,)."""
         self._check_unconditional("free_energy")
@@ -460,9 +454,8 @@ class BernoulliRBM(BaseGenerator):
             and, when fitted with labels, ``y_new`` (n,) int64.
         """
         n, labels, rng = self._prepare_sample(n, y, seed)
-        if sample_steps is None:
-            sample_steps = self.sample_steps
-        sample_steps = check_n_samples(sample_steps)
+        steps = self.sample_steps if sample_steps is None else sample_steps
+        sample_steps = check_n_samples(steps)
         flat = np.empty((n, self.n_features_in_), np.float32)
         for k, where in self._class_rows(labels):
             model = self if labels is None else self.models_[int(self.classes_[k])]
