@@ -23,8 +23,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
 PROFILES = ("smoke", "standard", "full")
 DEFAULT_PROFILE = "standard"
 ENV_VAR = "COURSE_PROFILE"
@@ -107,14 +105,13 @@ def seed_everything(seed: int) -> None:
 
     Library samplers in ``course_lib`` never use these global states (they take a
     ``seed``); this exists so that notebook-level code such as Keras weight
-    initialisation and shuffling is reproducible too.
+    initialisation and shuffling is reproducible too. Keras checks the seed (an int
+    in 0..2**32 - 1, else ``ValueError``).
     """
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     import_tensorflow()  # deferred and quiet: importing TensorFlow costs seconds
     import keras
 
-    keras.utils.set_random_seed(int(seed))
+    keras.utils.set_random_seed(seed)
 
 
 def device_summary() -> str:

@@ -42,7 +42,7 @@ def test_seed_everything_makes_global_draws_repeat():
     first = (random.random(), np.random.rand())  # noqa: NPY002
     config.seed_everything(7)
     assert (random.random(), np.random.rand()) == first  # noqa: NPY002
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match="between 0"):
         config.seed_everything(-1)
 
 
