@@ -16,7 +16,6 @@ Notebooks never branch on the profile by hand; they ask :func:`pick` for a value
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import platform
 import subprocess
@@ -152,40 +151,6 @@ def _read(path: str) -> str | None:
         return None
 
 
-def _cgroup_cpu_limit() -> float | None:
-    """A Linux container's CPU quota in cores (cgroup v2 or v1), or None."""
-    v2 = _read("/sys/fs/cgroup/cpu.max")  # "max 100000" or "200000 100000"
-    if v2:
-        quota, period = (v2.split() + ["100000"])[:2]
-    else:
-        quota = _read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")  # -1: no quota
-        period = _read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
-    try:
-        quota, period = float(quota), float(period)
-    except (TypeError, ValueError):  # missing files, or "max"
-        return None
-    return quota / period if quota > 0 and period > 0 else None
-
-
-def n_cores() -> int:
-    """The number of CPU cores this process may use.
-
-    The process's CPU affinity where the platform reports it
-    (``os.process_cpu_count`` on Python >= 3.13, ``os.sched_getaffinity`` on Linux),
-    else every core (``os.cpu_count``; macOS, Windows on Python < 3.13), capped by a
-    Linux container's CPU quota (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``).
-    """
-    if hasattr(os, "process_cpu_count"):
-        count = os.process_cpu_count()
-    elif hasattr(os, "sched_getaffinity"):
-        count = len(os.sched_getaffinity(0))
-    else:
-        count = os.cpu_count()
-    count = count or 1
-    limit = _cgroup_cpu_limit()
-    return max(1, min(count, math.ceil(limit))) if limit else count
-
-
 def _command(*args: str) -> str:
     """The stripped output of a short command, or "" if it fails or does not exist."""
     try:
@@ -239,8 +204,11 @@ def cpu_name() -> str:
 
 
 def cpu_model() -> str:
-    """The processor (:func:`cpu_name`) and the cores this process may use."""
-    return f"{cpu_name()}, {n_cores()} cores"
+    """The processor (:func:`cpu_name`) and the cores this process may use
+    (``joblib.cpu_count()``: its CPU affinity, capped by a container's CPU quota)."""
+    import joblib  # scikit-learn's own way to count usable cores
+
+    return f"{cpu_name()}, {joblib.cpu_count()} cores"
 
 
 _started = time.perf_counter()
