@@ -327,12 +327,8 @@ class BernoulliRBM(BaseGenerator):
         seeds = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
         monitor = rng.choice(n_samples, min(n_samples, _N_MONITOR), replace=False)
         flips = tf.constant(rng.integers(n_features, size=len(monitor)))
-        epoch = _epoch_fn(
-            self.k_steps,
-            bool(self.persistent),
-            self.momentum > 0,
-            self.weight_decay > 0,
-        )
+        variant = bool(self.persistent), self.momentum > 0, self.weight_decay > 0
+        epoch = _epoch_fn(self.k_steps, *variant)
         hyper = [tf.constant(batch_size)] + [
             tf.constant(value, tf.float32)
             for value in (self.learning_rate, self.momentum, self.weight_decay)
