@@ -298,17 +298,14 @@ def check_cd_gradient(fn) -> bool:
     ``tf.GradientTape`` on the free energy."""
     import tensorflow as tf
 
+    from .rbm import free_energy
+
     rng = np.random.default_rng(5)
     v0, vk = rng.random((8, 6)), (rng.random((8, 6)) < 0.5).astype(np.float64)
     params = [rng.normal(size=(6, 4)), rng.normal(size=6), rng.normal(size=4)]
-    W, b, c = variables = [tf.Variable(p) for p in params]
-
-    def mean_free_energy(v):  # v is a constant: only the parameters are watched
-        softplus = tf.reduce_sum(tf.nn.softplus(v @ W + c), axis=1)
-        return tf.reduce_mean(-tf.linalg.matvec(v, b) - softplus)
-
-    with tf.GradientTape() as tape:
-        loss = mean_free_energy(v0) - mean_free_energy(vk)
+    variables = [tf.Variable(p) for p in params]
+    with tf.GradientTape() as tape:  # v0 and vk are constants: only params are watched
+        loss = tf.reduce_mean(free_energy(v0, *variables) - free_energy(vk, *variables))
     expected = [g.numpy() for g in tape.gradient(loss, variables)]
 
     def component(fn, i):
