@@ -215,6 +215,26 @@ def history_dict(history) -> dict:
     return {key: [float(v) for v in values] for key, values in history.history.items()}
 
 
+def fit_keras(estimator, model, data, learned, *, callbacks=(), verbose=0, **kwargs):
+    """The end of a Keras-trained ``fit``: ``model.fit(data, **kwargs)`` (the dataset
+    shuffles itself, from its seed), then ``learned(history)``, the learned
+    attributes, set on ``estimator``, which is returned. Ctrl-C keeps the weights
+    trained so far, as ``keras.Model.fit`` does: the attributes are set from them and
+    :data:`INTERRUPTED` says so before the ``KeyboardInterrupt`` goes on."""
+    import keras
+
+    history = keras.callbacks.History()
+    try:
+        model.fit(data, shuffle=False, verbose=verbose,
+                  callbacks=[history, *callbacks], **kwargs)  # fmt: skip
+    except KeyboardInterrupt:
+        vars(estimator).update(learned(history))
+        print(INTERRUPTED.format(len(history.epoch)), flush=True)
+        raise
+    vars(estimator).update(learned(history))
+    return estimator
+
+
 class BaseGenerator(BaseEstimator):
     """Base class: the ``sample`` contract and the class-conditional label handling.
 

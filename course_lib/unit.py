@@ -47,13 +47,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
-    INTERRUPTED,
     check_array,
     check_choice,
     check_images,
     check_labels,
     check_layer_sizes,
     check_training_params,
+    fit_keras,
     forget_fit,
     history_dict,
     seed_stream,
@@ -470,28 +470,16 @@ class UNIT(BaseEstimator):
         if classes is not None:
             data = data.map(lambda a, b, la, lb: (a, b, *la, *lb))
         steps = max(1, max(X_a.shape[0], X_b.shape[0]) // batch)
-        history = keras.callbacks.History()
 
-        def learned():  # the learned attributes, from the epochs finished so far
+        def learned(history):  # the learned attributes, from the epochs finished
             return dict(image_shape_=X_a.shape[1:], classes_=classes, model_=model,
                         history_=history_dict(history),
                         n_steps_=steps * len(history.epoch))  # fmt: skip
 
-        try:
-            model.fit(
-                data.prefetch(tf.data.AUTOTUNE),
-                epochs=int(self.epochs),
-                steps_per_epoch=steps,
-                shuffle=False,  # the streams shuffle (seeded)
-                verbose=2 if self.verbose else 0,  # Keras's line per epoch
-                callbacks=[history],
-            )
-        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
-            vars(self).update(learned())
-            print(INTERRUPTED.format(len(history.epoch)), flush=True)
-            raise
-        vars(self).update(learned())
-        return self
+        verbose = 2 if self.verbose else 0  # Keras's line per epoch
+        return fit_keras(self, model, data.prefetch(tf.data.AUTOTUNE), learned,
+                         epochs=int(self.epochs), steps_per_epoch=steps,
+                         verbose=verbose)  # fmt: skip
 
     # ---- using the networks ---------------------------------------------------------
     def _run(self, network, inputs):
