@@ -201,9 +201,8 @@ def _load_shipped(name: str, split: str):
         X, y = (_read_idx(_shipped(name, f)) for f in files)
         where = f"shipped subset data/{files[0]}"
     else:
-        files = [
-            f for f in files if f.startswith(entry.get("parts", {}).get(split, ""))
-        ]
+        prefix = entry.get("parts", {}).get(split, "")
+        files = [f for f in files if f.startswith(prefix)]
         parts = [_read_npz(_shipped(name, f)) for f in files]
         X, y = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
         where = f"shipped subset {entry['shown'][split]}"
@@ -258,14 +257,9 @@ def _load_full(name: str, split: str):
             import keras
 
             where.mkdir(parents=True, exist_ok=True)  # else Keras uses /tmp/.keras
+            options = dict(cache_dir=cache_dir(), cache_subdir="keras")
             paths = {
-                fname: keras.utils.get_file(
-                    fname,
-                    url,
-                    file_hash=sha256,
-                    cache_dir=cache_dir(),
-                    cache_subdir="keras",
-                )
+                fname: keras.utils.get_file(fname, url, file_hash=sha256, **options)
                 for fname, (url, sha256) in full["files"].items()
             }
             # keras.datasets.mnist's file, read without pickle (MNIST's are the only
