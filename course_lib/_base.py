@@ -28,7 +28,7 @@ Samplers never touch global RNG state: they take ``seed`` (an int, ``None`` or a
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -68,7 +68,7 @@ def check_param(value, name: str, kind, **bounds):
     if isinstance(value, bool) and bool not in kinds:
         names = " or ".join(k.__name__ for k in kinds)
         raise ValueError(f"{name} must be of type {names}, got {value!r}")
-    if isinstance(value, numbers.Real) and not np.isfinite(value):
+    if isinstance(value, Real) and not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     try:
         return check_scalar(value, name, kind, **bounds)
@@ -88,16 +88,11 @@ def check_training_params(estimator, *, integers=(), nonnegative=()) -> None:
     > 0, each name in ``nonnegative`` a number >= 0 and ``seed`` a seed
     (:func:`as_rng`)."""
     for name in ("epochs", "batch_size", *integers):
-        check_param(getattr(estimator, name), name, numbers.Integral, min_val=1)
+        check_param(getattr(estimator, name), name, Integral, min_val=1)
     for name in nonnegative:
-        check_param(getattr(estimator, name), name, numbers.Real, min_val=0)
-    check_param(
-        estimator.learning_rate,
-        "learning_rate",
-        numbers.Real,
-        min_val=0,
-        include_boundaries="neither",
-    )
+        check_param(getattr(estimator, name), name, Real, min_val=0)
+    rate = estimator.learning_rate
+    check_param(rate, "learning_rate", Real, min_val=0, include_boundaries="neither")
     as_rng(estimator.seed)
 
 
@@ -111,7 +106,7 @@ def check_layer_sizes(sizes, name: str) -> tuple[int, ...]:
 
 def check_n_samples(n) -> int:
     """Validate the number of samples to draw: an integer >= 0."""
-    return int(check_param(n, "n", numbers.Integral, min_val=0))
+    return int(check_param(n, "n", Integral, min_val=0))
 
 
 def check_array(

@@ -393,13 +393,9 @@ class UNIT(BaseEstimator):
 
     def _check_params(self):
         check_choice(self.architecture, "architecture", ARCHITECTURES)
-        check_training_params(
-            self,
-            integers=("latent_dim", "labelled_batch_size"),
-            nonnegative=[
-                name for name in self.get_params() if name.endswith("_weight")
-            ],
-        )
+        weights = [name for name in self.get_params() if name.endswith("_weight")]
+        integers = ("latent_dim", "labelled_batch_size")
+        check_training_params(self, integers=integers, nonnegative=weights)
         check_layer_sizes(self.hidden, "hidden")
         check_layer_sizes(self.filters, "filters")
 
