@@ -371,6 +371,12 @@ class BernoulliRBM(BaseGenerator):
     visible_bias_ = property(lambda self: self._param(1, "visible_bias_"))
     hidden_bias_ = property(lambda self: self._param(2, "hidden_bias_"))
 
+    def transform(self, X) -> np.ndarray:
+        """Hidden-unit probabilities p(h=1|v), shape (n_samples, n_hidden), float32."""
+        self._check_unconditional("transform")
+        W, _, c = self.params_
+        return tf.sigmoid(self._check_X(X) @ W + c).numpy()
+
     def free_energy(self, X) -> np.ndarray:
         """F(v) = -v·b - sum_j softplus(c_j + (vW)_j) per row, shape (n_samples,)."""
         self._check_unconditional("free_energy")

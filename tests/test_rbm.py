@@ -61,10 +61,11 @@ def test_free_energy_matches_numpy(small_model):
     np.testing.assert_allclose(model.free_energy(V), expected, rtol=1e-5, atol=1e-4)
 
 
-def test_reconstruction_matches_numpy(small_model):
+def test_transform_and_reconstruction_match_numpy(small_model):
     model, X = small_model
     W, b, c = model.weights_, model.visible_bias_, model.hidden_bias_
     hidden = sigmoid(X @ W + c)
+    np.testing.assert_allclose(model.transform(X), hidden, atol=1e-6)
     recon = sigmoid(hidden @ W.T + b)
     np.testing.assert_allclose(
         model.reconstruction_error(X), ((X - recon) ** 2).mean(axis=1), atol=1e-6
@@ -272,7 +273,7 @@ def test_class_conditional_samples_come_from_their_class(toy):
     nearest = np.abs(samples[:, None, :] - patterns[None]).sum(-1).argmin(axis=1)
     assert np.mean(nearest == labels) > 0.9
     with pytest.raises(ValueError, match="models_"):
-        model.free_energy(X)
+        model.transform(X)
 
 
 # ---- tracing and refitting ----------------------------------------------------------
@@ -379,11 +380,13 @@ def test_bad_data_raises(small_model):
     with pytest.raises(ValueError, match="NaN"):
         fresh.fit(X_nan)
     with pytest.raises(ValueError, match="features"):
+        model.transform(X[:, :-1])
+    with pytest.raises(ValueError, match="features"):
         model.free_energy(np.zeros((2, 13)))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         model.gibbs(X + 1)
     with pytest.raises(ValueError, match="not fitted"):
-        fresh.free_energy(X)
+        fresh.transform(X)
     with pytest.raises(ValueError, match=">= 0"):
         model.sample(2, sample_steps=-1)
 
