@@ -55,7 +55,10 @@ def _judge(got, expected, mistakes, shape, hint, tol):
     shape = np.shape(expected) if shape is None else shape
     if answer.shape != shape:
         return f"it returned shape {answer.shape}; expected {shape}", hint
-    close = lambda wrong: np.allclose(answer, wrong, *tol)  # noqa: E731
+
+    def close(wrong):
+        return np.allclose(answer, wrong, *tol)
+
     if expected is not None and close(expected):
         return None
     for wrong, *advice in mistakes:
