@@ -101,15 +101,9 @@ def image_grid(
     small = max(batch.shape[1] for _, batch in rows) <= SMALL_IMAGE
     scale = max(scale, MIN_SCALE) if small else scale
     lines = max((_wrap(t, scale).count("\n") + 1 for t in titles or []), default=0)
-    fig, axes = plt.subplots(
-        len(rows),
-        ncols,
-        figsize=(
-            scale * ncols + (1.5 if labelled else 0),
-            (scale + 0.15 * lines) * len(rows) + (0.4 if suptitle else 0),
-        ),
-        squeeze=False,
-    )
+    width = scale * ncols + (1.5 if labelled else 0)  # inches, with the row labels
+    height = (scale + 0.15 * lines) * len(rows) + (0.4 if suptitle else 0)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(width, height), squeeze=False)
     for r, (label, batch) in enumerate(rows):
         for c, ax in enumerate(axes[r]):
             ax.set(xticks=[], yticks=[])

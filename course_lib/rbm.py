@@ -256,14 +256,8 @@ class BernoulliRBM(BaseGenerator):
             self, integers=("n_hidden", "k_steps"), nonnegative=("weight_decay",)
         )
         check_param(self.sample_steps, "sample_steps", Integral, min_val=0)
-        check_param(
-            self.momentum,
-            "momentum",
-            Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="left",
-        )
+        check_param(self.momentum, "momentum", Real, min_val=0, max_val=1,
+                    include_boundaries="left")  # fmt: skip
         check_param(self.persistent, "persistent", (bool, np.bool_))
         check_choice(self.sample_init, "sample_init", ("random", "data"))
 
@@ -276,13 +270,8 @@ class BernoulliRBM(BaseGenerator):
             )
 
     def _check_X(self, X, name="X"):
-        X = check_array(
-            X,
-            name=name,
-            value_range=(0, 1),
-            n_features=self.n_features_in_,
-            dtype=np.float32,
-        )
+        X = check_array(X, name=name, value_range=(0, 1),
+                        n_features=self.n_features_in_, dtype=np.float32)  # fmt: skip
         if X.ndim < 2:
             raise ValueError(f"{name} must have shape (n_samples, n_features, ...)")
         return tf.constant(X.reshape(X.shape[0], -1), tf.float32)
