@@ -28,7 +28,7 @@ Samplers never touch global RNG state: they take ``seed`` (an int, ``None`` or a
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -68,7 +68,7 @@ def check_param(value, name: str, kind, **bounds):
     if isinstance(value, bool) and bool not in kinds:
         names = " or ".join(k.__name__ for k in kinds)
         raise ValueError(f"{name} must be of type {names}, got {value!r}")
-    if isinstance(value, numbers.Real) and not np.isfinite(value):
+    if isinstance(value, Real) and not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     try:
         return check_scalar(value, name, kind, **bounds)
@@ -88,16 +88,11 @@ def check_training_params(estimator, *, integers=(), nonnegative=()) -> None:
     > 0, each name in ``nonnegative`` a number >= 0 and ``seed`` a seed
     (:func:`as_rng`)."""
     for name in ("epochs", "batch_size", *integers):
-        check_param(getattr(estimator, name), name, numbers.Integral, min_val=1)
+        check_param(getattr(estimator, name), name, Integral, min_val=1)
     for name in nonnegative:
-        check_param(getattr(estimator, name), name, numbers.Real, min_val=0)
-    check_param(
-        estimator.learning_rate,
-        "learning_rate",
-        numbers.Real,
-        min_val=0,
-        include_boundaries="neither",
-    )
+        check_param(getattr(estimator, name), name, Real, min_val=0)
+    rate = estimator.learning_rate
+    check_param(rate, "learning_rate", Real, min_val=0, include_boundaries="neither")
     as_rng(estimator.seed)
 
 
@@ -111,7 +106,7 @@ def check_layer_sizes(sizes, name: str) -> tuple[int, ...]:
 
 def check_n_samples(n) -> int:
     """Validate the number of samples to draw: an integer >= 0."""
-    return int(check_param(n, "n", numbers.Integral, min_val=0))
+    return int(check_param(n, "n", Integral, min_val=0))
 
 
 def check_array(
@@ -215,6 +210,26 @@ def history_dict(history) -> dict:
     return {key: [float(v) for v in values] for key, values in history.history.items()}
 
 
+def fit_keras(estimator, model, data, learned, *, callbacks=(), verbose=0, **kwargs):
+    """The end of a Keras-trained ``fit``: ``model.fit(data, **kwargs)`` (the dataset
+    shuffles itself, from its seed), then ``learned(history)``, the learned
+    attributes, set on ``estimator``, which is returned. Ctrl-C keeps the weights
+    trained so far, as ``keras.Model.fit`` does: the attributes are set from them and
+    :data:`INTERRUPTED` says so before the ``KeyboardInterrupt`` goes on."""
+    import keras
+
+    history = keras.callbacks.History()
+    try:
+        model.fit(data, shuffle=False, verbose=verbose,
+                  callbacks=[history, *callbacks], **kwargs)  # fmt: skip
+    except KeyboardInterrupt:
+        vars(estimator).update(learned(history))
+        print(INTERRUPTED.format(len(history.epoch)), flush=True)
+        raise
+    vars(estimator).update(learned(history))
+    return estimator
+
+
 class BaseGenerator(BaseEstimator):
     """Base class: the ``sample`` contract and the class-conditional label handling.
 
@@ -290,6 +305,14 @@ class BaseGenerator(BaseEstimator):
             labels = check_labels(np.full(n, y) if np.ndim(y) == 0 else y, n)
         check_known(labels, self.classes_)
         return n, labels.astype(np.int64), rng
+
+    def _class_rows(self, labels):
+        """``(k, rows)`` for each class among ``labels``: its index in ``classes_`` and
+        a mask of its rows; without labels, one group ``(0, all rows)``."""
+        if labels is None:
+            return [(0, slice(None))]
+        index = np.searchsorted(self.classes_, labels)
+        return [(k, index == k) for k in np.unique(index)]
 
     def _finish_sample(self, X2d, labels):
         """Reshape flat samples to the training rows' shape; attach labels if any."""

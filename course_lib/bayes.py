@@ -93,11 +93,9 @@ class GaussianBayesGenerator(ClassifierMixin, BaseGenerator):
             cov = centered.T @ centered / rows.shape[0]
             cov.flat[:: cov.shape[0] + 1] += float(self.reg)
             shrinkage = 0.0
-        return (
-            mean,
-            np.diag(np.diag(cov)) if self.covariance == "diag" else cov,
-            shrinkage,
-        )
+        if self.covariance == "diag":
+            cov = np.diag(np.diag(cov))
+        return mean, cov, shrinkage
 
     def fit(self, X, y=None):
         """Estimate the class prior, per-class means and regularized covariances.
@@ -165,12 +163,8 @@ class GaussianBayesGenerator(ClassifierMixin, BaseGenerator):
         """
         n, labels, rng = self._prepare_sample(n, y, seed)
         z = rng.standard_normal((n, self.n_features_in_))
-        if labels is None:
-            return self._finish_sample(self.means_[0] + z @ self.cholesky_[0].T, None)
         X_new = np.empty_like(z)
-        class_index = np.searchsorted(self.classes_, labels)
-        for k in np.unique(class_index):
-            rows = class_index == k
+        for k, rows in self._class_rows(labels):
             X_new[rows] = self.means_[k] + z[rows] @ self.cholesky_[k].T
         return self._finish_sample(X_new, labels)
 

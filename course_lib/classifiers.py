@@ -33,12 +33,12 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ._base import (
-    INTERRUPTED,
     as_rng,
     check_choice,
     check_images,
     check_labels,
     check_training_params,
+    fit_keras,
     forget_fit,
     history_dict,
     seed_stream,
@@ -204,23 +204,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             .shuffle(X.shape[0], seed=int(rng.integers(2**31 - 1)))
             .batch(int(self.batch_size))
         )
-        history = keras.callbacks.History()
         learned = dict(classes_=classes, input_shape_=X.shape[1:], model_=model)
-        try:
-            model.fit(
-                train,
-                epochs=int(self.epochs),
-                class_weight=weights,
-                shuffle=False,  # the dataset shuffles (seeded)
-                verbose=0,
-                callbacks=[history],
-            )
-        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
-            vars(self).update(learned, history_=history_dict(history))
-            print(INTERRUPTED.format(len(history.epoch)), flush=True)
-            raise
-        vars(self).update(learned, history_=history_dict(history))
-        return self
+        return fit_keras(self, model, train,
+                         lambda history: {**learned, "history_": history_dict(history)},
+                         epochs=int(self.epochs), class_weight=weights)  # fmt: skip
 
     def _logits(self, X):
         check_is_fitted(self, "model_")

@@ -16,14 +16,11 @@ Notebooks never branch on the profile by hand; they ask :func:`pick` for a value
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import platform
 import subprocess
 import sys
 import time
-
-import numpy as np
 
 PROFILES = ("smoke", "standard", "full")
 DEFAULT_PROFILE = "standard"
@@ -107,14 +104,13 @@ def seed_everything(seed: int) -> None:
 
     Library samplers in ``course_lib`` never use these global states (they take a
     ``seed``); this exists so that notebook-level code such as Keras weight
-    initialisation and shuffling is reproducible too.
+    initialisation and shuffling is reproducible too. Keras checks the seed (an int
+    in 0..2**32 - 1, else ``ValueError``).
     """
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     import_tensorflow()  # deferred and quiet: importing TensorFlow costs seconds
     import keras
 
-    keras.utils.set_random_seed(int(seed))
+    keras.utils.set_random_seed(seed)
 
 
 def device_summary() -> str:
@@ -153,40 +149,6 @@ def _read(path: str) -> str | None:
             return fh.read()
     except OSError:
         return None
-
-
-def _cgroup_cpu_limit() -> float | None:
-    """A Linux container's CPU quota in cores (cgroup v2 or v1), or None."""
-    v2 = _read("/sys/fs/cgroup/cpu.max")  # "max 100000" or "200000 100000"
-    if v2:
-        quota, period = (v2.split() + ["100000"])[:2]
-    else:
-        quota = _read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")  # -1: no quota
-        period = _read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
-    try:
-        quota, period = float(quota), float(period)
-    except (TypeError, ValueError):  # missing files, or "max"
-        return None
-    return quota / period if quota > 0 and period > 0 else None
-
-
-def n_cores() -> int:
-    """The number of CPU cores this process may use.
-
-    The process's CPU affinity where the platform reports it
-    (``os.process_cpu_count`` on Python >= 3.13, ``os.sched_getaffinity`` on Linux),
-    else every core (``os.cpu_count``; macOS, Windows on Python < 3.13), capped by a
-    Linux container's CPU quota (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``).
-    """
-    if hasattr(os, "process_cpu_count"):
-        count = os.process_cpu_count()
-    elif hasattr(os, "sched_getaffinity"):
-        count = len(os.sched_getaffinity(0))
-    else:
-        count = os.cpu_count()
-    count = count or 1
-    limit = _cgroup_cpu_limit()
-    return max(1, min(count, math.ceil(limit))) if limit else count
 
 
 def _command(*args: str) -> str:
@@ -242,8 +204,11 @@ def cpu_name() -> str:
 
 
 def cpu_model() -> str:
-    """The processor (:func:`cpu_name`) and the cores this process may use."""
-    return f"{cpu_name()}, {n_cores()} cores"
+    """The processor (:func:`cpu_name`) and the cores this process may use
+    (``joblib.cpu_count()``: its CPU affinity, capped by a container's CPU quota)."""
+    import joblib  # scikit-learn's own way to count usable cores
+
+    return f"{cpu_name()}, {joblib.cpu_count()} cores"
 
 
 _started = time.perf_counter()

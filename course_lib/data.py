@@ -61,7 +61,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from ._base import as_rng, check_labels, check_param
+from ._base import check_labels, check_param
 
 __all__ = [
     "DATASETS",
@@ -201,9 +201,8 @@ def _load_shipped(name: str, split: str):
         X, y = (_read_idx(_shipped(name, f)) for f in files)
         where = f"shipped subset data/{files[0]}"
     else:
-        files = [
-            f for f in files if f.startswith(entry.get("parts", {}).get(split, ""))
-        ]
+        prefix = entry.get("parts", {}).get(split, "")
+        files = [f for f in files if f.startswith(prefix)]
         parts = [_read_npz(_shipped(name, f)) for f in files]
         X, y = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
         where = f"shipped subset {entry['shown'][split]}"
@@ -258,14 +257,9 @@ def _load_full(name: str, split: str):
             import keras
 
             where.mkdir(parents=True, exist_ok=True)  # else Keras uses /tmp/.keras
+            options = dict(cache_dir=cache_dir(), cache_subdir="keras")
             paths = {
-                fname: keras.utils.get_file(
-                    fname,
-                    url,
-                    file_hash=sha256,
-                    cache_dir=cache_dir(),
-                    cache_subdir="keras",
-                )
+                fname: keras.utils.get_file(fname, url, file_hash=sha256, **options)
                 for fname, (url, sha256) in full["files"].items()
             }
             # keras.datasets.mnist's file, read without pickle (MNIST's are the only
@@ -434,11 +428,13 @@ def make_imbalanced(X, y, *, minority, ratio, seed=0):
 
 
 def subsample(X, y, n, seed=0):
-    """A deterministic, stratified subset of ``n`` rows, in the original order.
+    """A deterministic subset of ``n`` rows, stratified by class, in the original order.
 
-    Each class gets its proportional share (largest remainders round it to ``n``).
-    ``n=None`` or ``n >= len(y)`` returns all rows unchanged.
+    scikit-learn's ``train_test_split(train_size=n, stratify=y, random_state=seed)``,
+    sorted back into order; ``n=None`` or ``n >= len(y)`` returns all rows unchanged.
     """
+    from sklearn.model_selection import train_test_split
+
     X = np.asarray(X)
     y = check_labels(y, len(X))
     if n is None:
@@ -446,16 +442,8 @@ def subsample(X, y, n, seed=0):
     check_param(n, "n", Integral, min_val=1)
     if n >= y.shape[0]:
         return X, y
-    labels, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
-    quota = n * counts / y.shape[0]
-    share = np.floor(quota).astype(np.int64)
-    order = np.lexsort((np.arange(labels.size), -(quota - share)))
-    share[order[: n - int(share.sum())]] += 1
-    rng = as_rng(seed)
-    picked = [
-        rng.choice(np.flatnonzero(inverse == k), size=share[k], replace=False)
-        for k in range(labels.size)
-        if share[k]
-    ]
-    keep = np.sort(np.concatenate(picked))
+    keep = train_test_split(
+        np.arange(len(y)), train_size=n, stratify=y, random_state=seed
+    )[0]
+    keep = np.sort(keep)
     return X[keep], y[keep]

@@ -14,7 +14,7 @@ Memorization
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -170,14 +170,10 @@ def adjacent_pixel_correlation(images, labels=None) -> float:
     images = check_array(images, name="images", ndim=3, min_samples=2)
     if labels is not None:
         labels = check_labels(labels, images.shape[0], name="labels")
-        return float(
-            np.mean(
-                [
-                    adjacent_pixel_correlation(images[labels == label])
-                    for label in np.unique(labels)
-                ]
-            )
-        )
+        per_class = [
+            adjacent_pixel_correlation(images[labels == k]) for k in np.unique(labels)
+        ]
+        return float(np.mean(per_class))
     left = images[:, :, :-1].reshape(images.shape[0], -1)
     right = images[:, :, 1:].reshape(images.shape[0], -1)
     left = left - left.mean(axis=0)
@@ -229,8 +225,7 @@ def frechet_distance(real_features, fake_features, *, eps: float = 1e-6) -> floa
     float >= 0
     """
     real, fake = _feature_pair(real_features, fake_features)
-    if not np.isfinite(eps) or eps < 0:
-        raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
+    check_param(eps, "eps", Real, min_val=0)
     ridge = eps * np.eye(real.shape[1])
     cov_real = np.cov(real, rowvar=False).reshape(ridge.shape) + ridge
     cov_fake = np.cov(fake, rowvar=False).reshape(ridge.shape) + ridge

@@ -55,11 +55,6 @@ SMALL_IMAGE = 16  # images this many pixels high or less are drawn at least MIN_
 MIN_SCALE = 1.0  # inches per image: an 8x8 digit stays readable
 
 
-def _readable_scale(imgs: np.ndarray, scale: float) -> float:
-    """``scale``, raised to :data:`MIN_SCALE` for small images such as 8x8 digits."""
-    return max(scale, MIN_SCALE) if imgs.shape[1] <= SMALL_IMAGE else scale
-
-
 def _wrap(title, scale: float) -> str:
     """A title broken into lines that fit one image's width (never cut short)."""
     return textwrap.fill(
@@ -103,17 +98,12 @@ def image_grid(
         ncols = max(1, min(ncols, len(flat)))
         rows = [(None, flat[i : i + ncols]) for i in range(0, len(flat), ncols)]
     labelled = rows[0][0] is not None
-    scale = min(_readable_scale(batch, scale) for _, batch in rows)
+    small = max(batch.shape[1] for _, batch in rows) <= SMALL_IMAGE
+    scale = max(scale, MIN_SCALE) if small else scale
     lines = max((_wrap(t, scale).count("\n") + 1 for t in titles or []), default=0)
-    fig, axes = plt.subplots(
-        len(rows),
-        ncols,
-        figsize=(
-            scale * ncols + (1.5 if labelled else 0),
-            (scale + 0.15 * lines) * len(rows) + (0.4 if suptitle else 0),
-        ),
-        squeeze=False,
-    )
+    width = scale * ncols + (1.5 if labelled else 0)  # inches, with the row labels
+    height = (scale + 0.15 * lines) * len(rows) + (0.4 if suptitle else 0)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(width, height), squeeze=False)
     for r, (label, batch) in enumerate(rows):
         for c, ax in enumerate(axes[r]):
             ax.set(xticks=[], yticks=[])
@@ -149,18 +139,13 @@ def loss_curves(
     """
     if not history:
         raise ValueError("history must hold at least one named curve")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5, 3.2))
-    else:
-        fig = ax.figure
+    fig, ax = plt.subplots(figsize=(5, 3.2)) if ax is None else (ax.figure, ax)
     for name, values in history.items():
         values = np.asarray(values, dtype=float)
         ax.plot(np.arange(1, values.size + 1), values, marker="o", ms=3, label=name)
-    ax.set(xlabel="epoch", ylabel="loss")
+    ax.set(xlabel="epoch", ylabel="loss", title=title or "")
     ax.legend()
     ax.grid(alpha=0.3)
-    if title:
-        ax.set_title(title)
     fig.tight_layout()
     return fig, ax
 
@@ -174,10 +159,7 @@ def latent_scatter(Z, labels, *, title: str | None = None, ax=None):
     Z = np.asarray(Z, dtype=float)
     if Z.ndim != 2 or Z.shape[1] != 2:
         raise ValueError(f"Z must have shape (N, 2), got {Z.shape}")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5, 4.5))
-    else:
-        fig = ax.figure
+    fig, ax = plt.subplots(figsize=(5, 4.5)) if ax is None else (ax.figure, ax)
     labels = np.asarray(labels)
     if labels.shape[0] != Z.shape[0]:
         raise ValueError(f"{labels.shape[0]} labels for {Z.shape[0]} points")
@@ -194,10 +176,7 @@ def latent_scatter(Z, labels, *, title: str | None = None, ax=None):
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
-    ax.set_xlabel("z0")
-    ax.set_ylabel("z1")
-    if title:
-        ax.set_title(title)
+    ax.set(xlabel="z0", ylabel="z1", title=title or "")
     fig.tight_layout()
     return fig, ax
 

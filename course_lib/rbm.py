@@ -256,14 +256,8 @@ class BernoulliRBM(BaseGenerator):
             self, integers=("n_hidden", "k_steps"), nonnegative=("weight_decay",)
         )
         check_param(self.sample_steps, "sample_steps", Integral, min_val=0)
-        check_param(
-            self.momentum,
-            "momentum",
-            Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="left",
-        )
+        check_param(self.momentum, "momentum", Real, min_val=0, max_val=1,
+                    include_boundaries="left")  # fmt: skip
         check_param(self.persistent, "persistent", (bool, np.bool_))
         check_choice(self.sample_init, "sample_init", ("random", "data"))
 
@@ -276,13 +270,8 @@ class BernoulliRBM(BaseGenerator):
             )
 
     def _check_X(self, X, name="X"):
-        X = check_array(
-            X,
-            name=name,
-            value_range=(0, 1),
-            n_features=self.n_features_in_,
-            dtype=np.float32,
-        )
+        X = check_array(X, name=name, value_range=(0, 1),
+                        n_features=self.n_features_in_, dtype=np.float32)  # fmt: skip
         if X.ndim < 2:
             raise ValueError(f"{name} must have shape (n_samples, n_features, ...)")
         return tf.constant(X.reshape(X.shape[0], -1), tf.float32)
@@ -327,12 +316,8 @@ class BernoulliRBM(BaseGenerator):
         seeds = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
         monitor = rng.choice(n_samples, min(n_samples, _N_MONITOR), replace=False)
         flips = tf.constant(rng.integers(n_features, size=len(monitor)))
-        epoch = _epoch_fn(
-            self.k_steps,
-            bool(self.persistent),
-            self.momentum > 0,
-            self.weight_decay > 0,
-        )
+        variant = bool(self.persistent), self.momentum > 0, self.weight_decay > 0
+        epoch = _epoch_fn(self.k_steps, *variant)
         hyper = [tf.constant(batch_size)] + [
             tf.constant(value, tf.float32)
             for value in (self.learning_rate, self.momentum, self.weight_decay)
@@ -460,14 +445,11 @@ class BernoulliRBM(BaseGenerator):
             and, when fitted with labels, ``y_new`` (n,) int64.
         """
         n, labels, rng = self._prepare_sample(n, y, seed)
-        if sample_steps is None:
-            sample_steps = self.sample_steps
-        sample_steps = check_n_samples(sample_steps)
+        steps = self.sample_steps if sample_steps is None else sample_steps
+        sample_steps = check_n_samples(steps)
         flat = np.empty((n, self.n_features_in_), np.float32)
-        groups = [(self, slice(None))] if labels is None else []
-        for cls in [] if labels is None else np.unique(labels):
-            groups.append((self.models_[int(cls)], labels == cls))
-        for model, where in groups:
+        for k, where in self._class_rows(labels):
+            model = self if labels is None else self.models_[int(self.classes_[k])]
             start = model._start_chains(len(flat[where]), rng)
             flat[where] = (
                 model._run_gibbs(start, sample_steps, rng, binary) if n else start

@@ -32,7 +32,6 @@ from ._base import (
 
 __all__ = [
     "EmpiricalPPFSampler",
-    "check_quantiles",
     "compare_to_distribution",
     "inverse_transform_sample",
 ]
@@ -40,20 +39,6 @@ __all__ = [
 # The smallest positive double: the uniform draws avoid exactly 0, where many ppfs
 # (the normal's, the exponential's at 1) are infinite.
 _TINY = np.finfo(np.float64).tiny
-
-
-def check_quantiles(q, *, name: str = "q") -> np.ndarray:
-    """Validate a 1-D array of probabilities (quantile levels) in [0, 1].
-
-    A scalar is accepted and returned as an array of shape (1,).
-
-    Raises
-    ------
-    ValueError
-        if ``q`` is not numeric, is 2-D or more, holds NaN, or leaves [0, 1].
-    """
-    q = np.reshape(q, -1) if np.ndim(q) == 0 else q
-    return check_array(q, name=name, ndim=1, min_samples=0, value_range=(0.0, 1.0))
 
 
 def _uniform_open(rng: np.random.Generator, shape) -> np.ndarray:
@@ -182,11 +167,6 @@ class EmpiricalPPFSampler(BaseGenerator):
         groups = [X2d] if y is None else [X2d[y == c] for c in data["classes_"]]
         return self._fitted(data, quantiles_=[np.sort(g, axis=0) for g in groups])
 
-    def _table(self, label) -> np.ndarray:
-        if not self.conditional_:
-            return self.quantiles_[0]
-        return self.quantiles_[int(np.searchsorted(self.classes_, label))]
-
     def quantile(self, q, y=None) -> np.ndarray:
         """Evaluate the fitted quantile function of every column at probabilities ``q``.
 
@@ -204,7 +184,8 @@ class EmpiricalPPFSampler(BaseGenerator):
             ``np.quantile(X, q, axis=0)`` of the training rows (of class ``y``).
         """
         self._check_fitted()
-        q = check_quantiles(q)
+        q = check_array(np.atleast_1d(q), name="q", ndim=1, min_samples=0,
+                        value_range=(0.0, 1.0))  # fmt: skip
         if self.conditional_:
             if y is None or np.ndim(y) != 0:
                 raise ValueError(
@@ -214,7 +195,8 @@ class EmpiricalPPFSampler(BaseGenerator):
             check_known([y], self.classes_)
         elif y is not None:
             raise ValueError("this sampler was fitted without labels; omit y")
-        values = np.quantile(self._table(y), q, axis=0)
+        table = self.quantiles_[0 if y is None else np.searchsorted(self.classes_, y)]
+        values = np.quantile(table, q, axis=0)
         return values.reshape((q.size, *self.feature_shape_))
 
     def sample(self, n, y=None, seed=None):
@@ -227,10 +209,7 @@ class EmpiricalPPFSampler(BaseGenerator):
         """
         n, labels, rng = self._prepare_sample(n, y, seed)
         u = _uniform_open(rng, (n, self.n_features_in_))
-        if labels is None:
-            return self._finish_sample(_quantile_columns(self.quantiles_[0], u), None)
-        X_new = np.empty((n, self.n_features_in_))
-        for label in np.unique(labels):
-            rows = labels == label
-            X_new[rows] = _quantile_columns(self._table(label), u[rows])
+        X_new = np.empty_like(u)
+        for k, rows in self._class_rows(labels):
+            X_new[rows] = _quantile_columns(self.quantiles_[k], u[rows])
         return self._finish_sample(X_new, labels)

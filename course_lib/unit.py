@@ -47,13 +47,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
-    INTERRUPTED,
     check_array,
     check_choice,
     check_images,
     check_labels,
     check_layer_sizes,
     check_training_params,
+    fit_keras,
     forget_fit,
     history_dict,
     seed_stream,
@@ -232,20 +232,8 @@ class UNITModel(keras.Model):
 
     def generator_losses(self, x_a, x_b, training=True):
         """Each loss term of the generator side (summed over the two domains)."""
-        n = self.networks
+        n, x = self.networks, {"a": x_a, "b": x_b}
         bce = keras.losses.BinaryCrossentropy(from_logits=True)
-        mu_a, z_a = self.encode(x_a, "a", training)
-        mu_b, z_b = self.encode(x_b, "b", training)
-        x_aa = n["decoder_a"](z_a, training=training)
-        x_bb = n["decoder_b"](z_b, training=training)
-        x_ab = n["decoder_b"](z_a, training=training)
-        x_ba = n["decoder_a"](z_b, training=training)
-        mu_ab, z_ab = self.encode(x_ab, "b", training)
-        mu_ba, z_ba = self.encode(x_ba, "a", training)
-        x_aba = n["decoder_a"](z_ab, training=training)
-        x_bab = n["decoder_b"](z_ba, training=training)
-        fake_b = n["discriminator_b"](x_ab, training=training)
-        fake_a = n["discriminator_a"](x_ba, training=training)
 
         def kl(mu):
             return 0.5 * ops.mean(ops.square(mu))
@@ -253,14 +241,22 @@ class UNITModel(keras.Model):
         def bce_pixels(x, y):  # the reconstruction error: mean binary cross-entropy
             return ops.mean(ops.binary_crossentropy(x, y))
 
-        return {
-            "gan": bce(ops.ones_like(fake_b), fake_b)
-            + bce(ops.ones_like(fake_a), fake_a),
-            "kl": kl(mu_a) + kl(mu_b),
-            "reconstruction": bce_pixels(x_a, x_aa) + bce_pixels(x_b, x_bb),
-            "cycle_kl": kl(mu_ab) + kl(mu_ba),
-            "cycle_reconstruction": bce_pixels(x_a, x_aba) + bce_pixels(x_b, x_bab),
-        }
+        # the latent noise is drawn in the order a, b, then a -> b, b -> a
+        codes = {d: self.encode(x[d], d, training) for d in DOMAINS}
+        terms = dict.fromkeys(LOSS_TERMS, 0.0)
+        for d, other in zip(DOMAINS, reversed(DOMAINS), strict=True):
+            mu, z = codes[d]
+            translated = n[f"decoder_{other}"](z, training=training)
+            mu_cycle, z_cycle = self.encode(translated, other, training)
+            fake = n[f"discriminator_{other}"](translated, training=training)
+            terms["gan"] += bce(ops.ones_like(fake), fake)
+            terms["kl"] += kl(mu)
+            reconstruction = n[f"decoder_{d}"](z, training=training)
+            terms["reconstruction"] += bce_pixels(x[d], reconstruction)
+            terms["cycle_kl"] += kl(mu_cycle)
+            cycle = n[f"decoder_{d}"](z_cycle, training=training)
+            terms["cycle_reconstruction"] += bce_pixels(x[d], cycle)
+        return terms
 
     def discriminator_loss(self, x_a, x_b, training=True):
         """Binary cross-entropy of both discriminators: real images vs translations."""
@@ -397,13 +393,9 @@ class UNIT(BaseEstimator):
 
     def _check_params(self):
         check_choice(self.architecture, "architecture", ARCHITECTURES)
-        check_training_params(
-            self,
-            integers=("latent_dim", "labelled_batch_size"),
-            nonnegative=[
-                name for name in self.get_params() if name.endswith("_weight")
-            ],
-        )
+        weights = [name for name in self.get_params() if name.endswith("_weight")]
+        integers = ("latent_dim", "labelled_batch_size")
+        check_training_params(self, integers=integers, nonnegative=weights)
         check_layer_sizes(self.hidden, "hidden")
         check_layer_sizes(self.filters, "filters")
 
@@ -474,28 +466,16 @@ class UNIT(BaseEstimator):
         if classes is not None:
             data = data.map(lambda a, b, la, lb: (a, b, *la, *lb))
         steps = max(1, max(X_a.shape[0], X_b.shape[0]) // batch)
-        history = keras.callbacks.History()
 
-        def learned():  # the learned attributes, from the epochs finished so far
+        def learned(history):  # the learned attributes, from the epochs finished
             return dict(image_shape_=X_a.shape[1:], classes_=classes, model_=model,
                         history_=history_dict(history),
                         n_steps_=steps * len(history.epoch))  # fmt: skip
 
-        try:
-            model.fit(
-                data.prefetch(tf.data.AUTOTUNE),
-                epochs=int(self.epochs),
-                steps_per_epoch=steps,
-                shuffle=False,  # the streams shuffle (seeded)
-                verbose=2 if self.verbose else 0,  # Keras's line per epoch
-                callbacks=[history],
-            )
-        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
-            vars(self).update(learned())
-            print(INTERRUPTED.format(len(history.epoch)), flush=True)
-            raise
-        vars(self).update(learned())
-        return self
+        verbose = 2 if self.verbose else 0  # Keras's line per epoch
+        return fit_keras(self, model, data.prefetch(tf.data.AUTOTUNE), learned,
+                         epochs=int(self.epochs), steps_per_epoch=steps,
+                         verbose=verbose)  # fmt: skip
 
     # ---- using the networks ---------------------------------------------------------
     def _run(self, network, inputs):

@@ -8,7 +8,6 @@ from scipy import stats
 
 from course_lib.sampling import (
     EmpiricalPPFSampler,
-    check_quantiles,
     compare_to_distribution,
     inverse_transform_sample,
 )
@@ -95,14 +94,15 @@ def test_inverse_transform_rejects_bad_n(n):
         (["a"], "convert string"),
     ],
 )
-def test_check_quantiles_rejects(q, match):
+def test_quantile_rejects_bad_levels(q, match):
     with pytest.raises(ValueError, match=match):
-        check_quantiles(q)
+        EmpiricalPPFSampler().fit(np.arange(3.0)[:, None]).quantile(q)
 
 
-def test_check_quantiles_accepts_scalar_and_bounds():
-    np.testing.assert_array_equal(check_quantiles(0.25), [0.25])
-    np.testing.assert_array_equal(check_quantiles([0, 1]), [0.0, 1.0])
+def test_quantile_accepts_scalar_and_bounds():
+    sampler = EmpiricalPPFSampler().fit(np.arange(3.0)[:, None])
+    np.testing.assert_array_equal(sampler.quantile(0.25), [[0.5]])
+    np.testing.assert_array_equal(sampler.quantile([0, 1]), [[0.0], [2.0]])
 
 
 # ---- EmpiricalPPFSampler -----------------------------------------------------------
