@@ -39,7 +39,6 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from ._base import (
-    INTERRUPTED,
     BaseGenerator,
     as_rng,
     check_array,
@@ -49,6 +48,7 @@ from ._base import (
     check_layer_sizes,
     check_param,
     check_training_params,
+    fit_keras,
     forget_fit,
     history_dict,
     seed_stream,
@@ -414,24 +414,19 @@ class VAE(BaseGenerator):
         )
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate))
         every = 1 if self.verbose >= 2 else max(1, self.epochs // 10)
-        history = keras.callbacks.History()
-        callbacks = [history]
-        if self.verbose:
-            callbacks.append(_ProgressLine(self.epochs, every))
-        try:
-            model.fit(
-                self._dataset(train, self.batch_size, seed=seeds[2]),
-                epochs=self.epochs,
-                validation_data=validation,
-                shuffle=False,  # the dataset shuffles itself, from its seed
-                verbose=0,
-                callbacks=callbacks,
-            )
-        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
-            self._fitted(data, model_=model, history_=history_dict(history))
-            print(INTERRUPTED.format(len(history.epoch)), flush=True)
-            raise
-        return self._fitted(data, model_=model, history_=history_dict(history))
+        return fit_keras(
+            self,
+            model,
+            self._dataset(train, self.batch_size, seed=seeds[2]),
+            lambda history: {
+                **data,
+                "model_": model,
+                "history_": history_dict(history),
+            },
+            callbacks=[_ProgressLine(self.epochs, every)] if self.verbose else [],
+            epochs=self.epochs,
+            validation_data=validation,
+        )
 
     # ---- using the networks ---------------------------------------------------------
     def _predict(self, network, inputs) -> list[np.ndarray]:
