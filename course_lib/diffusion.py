@@ -94,7 +94,8 @@ def build_denoiser(
 
     ``mlp``: dense swish layers of widths ``hidden`` on flat rows, the embedding
     added to each. ``unet``: a residual block per entry of ``hidden`` (its filters),
-    halving the resolution between levels and mirroring back with skip connections.
+    halving the resolution between levels and mirroring back with skip connections;
+    the label also enters as an extra input channel, a learned image per label.
     """
     next_seed = seed_stream(seed)
 
@@ -131,7 +132,14 @@ def build_denoiser(
         # the embedding also enters as extra input channels: conditioning from the start
         grid = np.ones((1, *input_shape[:2], 1), "float32")
         emb_map = layers.Lambda(lambda e: e[:, None, None, :] * grid)
-        h = layers.Concatenate()([x_in, emb_map(dense(8)(emb))])
+        # and the label as an image of its own, a learned map per label: the
+        # embedding is the same at every pixel and convolutions treat every pixel
+        # alike, so without it the net cannot say *where* a class's strokes go
+        label_map = layers.Embedding(
+            n_labels, math.prod(input_shape[:2]), embeddings_initializer=init()
+        )(label_in)
+        label_map = layers.Reshape((*input_shape[:2], 1))(label_map)
+        h = layers.Concatenate()([x_in, emb_map(dense(8)(emb)), label_map])
         h, skips = conv(hidden[0])(h), []
         for level, filters in enumerate(hidden):
             h = res_block(h, filters)
