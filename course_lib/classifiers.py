@@ -234,9 +234,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
         check_is_fitted(self, "model_")
         X = check_images(X, min_samples=0, shape=self.input_shape_)
-        layer = self.model_.get_layer("features")
-        extractor = keras.Model(self.model_.inputs, layer.output)
-        return extractor.predict(X, batch_size=_PREDICT_BATCH, verbose=0)
+        if getattr(self, "_extractor", (None,))[0] is not self.model_:  # built once
+            layer = self.model_.get_layer("features")
+            model = keras.Model(self.model_.inputs, layer.output)
+            self._extractor = (self.model_, model)
+        return self._extractor[1].predict(X, batch_size=_PREDICT_BATCH, verbose=0)
 
 
 def make_classifier(kind: str = "logreg", *, seed: int = 0, **params):
