@@ -35,10 +35,10 @@ import tensorflow as tf
 from keras import layers, ops
 
 from ._base import (
-    INTERRUPTED,
     BaseGenerator,
     check_param,
     check_training_params,
+    fit_keras,
     forget_fit,
     history_dict,
     seed_stream,
@@ -342,37 +342,22 @@ class DDPM(BaseGenerator):
             (2 * X.reshape(len(X), *input_shape) - 1, labels.astype(np.int32))
         )
         dataset = dataset.shuffle(len(X), seed=seeds[2]).batch(int(self.batch_size))
-        history, every = keras.callbacks.History(), max(1, self.epochs // 10)
+        every = max(1, self.epochs // 10)
         progress = keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: (
                 (epoch + 1) % every
                 or print(f"epoch {epoch + 1}/{self.epochs}  loss {logs['loss']:.4f}")
             )
         )
-        try:
-            model.fit(
-                dataset.prefetch(tf.data.AUTOTUNE),
-                epochs=self.epochs,
-                shuffle=False,  # the dataset shuffles itself, from its seed
-                verbose=0,
-                callbacks=[history] + ([progress] if self.verbose else []),
-            )
-        except KeyboardInterrupt:  # keep what was trained, as keras.Model.fit does
-            self._fitted(data, **self._learned(model, history, input_shape, n_labels))
-            print(INTERRUPTED.format(len(history.epoch)), flush=True)
-            raise
-        return self._fitted(
-            data, **self._learned(model, history, input_shape, n_labels)
-        )
-
-    def _learned(self, model, history, input_shape, n_labels) -> dict:
-        """The learned attributes of a fit (set last, by ``_fitted``)."""
-        return dict(
-            model_=model,
-            history_=history_dict(history),
-            input_shape_=input_shape,
-            n_labels_=n_labels,
-            alpha_bar_=cosine_schedule(int(self.T)),
+        learned = dict(input_shape_=input_shape, n_labels_=n_labels)
+        learned["alpha_bar_"] = cosine_schedule(int(self.T))
+        return fit_keras(
+            self,
+            model,
+            dataset.prefetch(tf.data.AUTOTUNE),
+            lambda h: {**data, **learned, "model_": model, "history_": history_dict(h)},
+            callbacks=[progress] if self.verbose else [],
+            epochs=self.epochs,
         )
 
     def sample(self, n, y=None, seed=None, *, steps=None, guidance=None):
