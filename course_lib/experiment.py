@@ -12,9 +12,10 @@ Memorization is measured in one feature space (:func:`mnist_features`) beside it
 controls (:func:`memorization_controls`).
 
 The capstone (notebook 08) also scores the samples: :func:`sample_quality` compares
-synthetic with real features, :func:`summarize_runs` / :func:`summary_rows` turn the
-runs into a table. Every notebook prints its tables with :func:`results_table` and
-ends with :func:`check_bands`, its key figures each asserted to lie in a band.
+synthetic with real features; added to the runs, its figures are averaged in
+:func:`paired_summary`'s rows. Every notebook prints its tables with
+:func:`results_table` and ends with :func:`check_bands`, its key figures each
+asserted to lie in a band.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ from .metrics import (
 )
 
 __all__ = [
+    "as_sampler",
     "check_bands",
+    "fit_or_load",
     "results_table",
     "format_mean_std",
     "imbalanced_splits",
@@ -55,8 +58,6 @@ __all__ = [
     "rare_class_question",
     "resample_and_score",
     "sample_quality",
-    "summarize_runs",
-    "summary_rows",
     "tstr_recall",
     "utility",
     "verdict",
@@ -249,6 +250,23 @@ def _random_oversampler(seed):
     return RandomOverSampler(random_state=seed)
 
 
+def as_sampler(contender, seed: int):
+    """A contender as :func:`resample_and_score` takes it, topping up by the one rule.
+
+    An unfitted course generator becomes a :class:`course_lib.augment.
+    GeneratorSampler` (seeded by ``seed``); a sampler (it has ``fit_resample``) is
+    kept; both are set to ``sampling_strategy="minority"``: the minority class is
+    topped up to the majority's count. ``None`` and ``"balanced"`` pass unchanged.
+    """
+    from .augment import GeneratorSampler
+
+    if contender is None or isinstance(contender, str):
+        return contender
+    if not hasattr(contender, "fit_resample"):  # a course generator
+        contender = GeneratorSampler(contender, seed=seed)
+    return contender.set_params(sampling_strategy="minority")  # the one rule
+
+
 def rare_class_question(
     generators: Mapping[str, Callable] | None = None,
     *,
@@ -287,10 +305,10 @@ def rare_class_question(
         :func:`mnist_features` on the first ``N`` synthetic rows, ``N`` the number of
         held-out test images of the class, and four controls at the same ``N`` come
         as runs of their own (:func:`memorization_controls`); a run ``"full data
-        (reference)"`` per seed trains on the whole training split.
+        (reference)"`` per seed trains on the whole training split (logistic
+        regression once: lbfgs does not depend on the seed).
     """
     from . import config, data
-    from .augment import GeneratorSampler
 
     X_train, y_train = data.load("mnist", "train")
     X_test, y_test = data.load("mnist", "test")
@@ -302,20 +320,15 @@ def rare_class_question(
     contenders = {**BASELINES, **(generators or {})}
     classifiers = {"logreg": {}} if classifiers is None else dict(classifiers)
     held_out, embed = X_test[y_test == minority], mnist_features
-    runs = []
+    runs, reference = [], {}  # reference: the full-data scores
     for seed in seeds:
         start = time.perf_counter()
         X_imb, y_imb = data.make_imbalanced(
             flat, y_train, minority=minority, ratio=ratio, seed=seed
         )
-        samplers = {}
-        for name, make in contenders.items():
-            sampler = make(seed)
-            if sampler is not None and not isinstance(sampler, str):
-                if not hasattr(sampler, "fit_resample"):  # a course generator
-                    sampler = GeneratorSampler(sampler, seed=seed)
-                sampler.set_params(sampling_strategy="minority")  # the one rule
-            samplers[name] = sampler
+        samplers = {
+            name: as_sampler(make(seed), seed) for name, make in contenders.items()
+        }
         task = dict(minority=minority, seed=seed, classifiers=classifiers)
         found = resample_and_score(samplers, X_imb, y_imb, X_test, y_test, **task)
         real = X_imb[y_imb == minority]
@@ -330,8 +343,13 @@ def rare_class_question(
         ]
         full = {"contender": "full data (reference)", "seed": seed}
         for kind, params in classifiers.items():
-            params = {"minority": minority, "seed": seed, **params}
-            full |= utility(flat, y_train, X_test, y_test, kind=kind, **params)
+            key = kind if kind == "logreg" else (kind, seed)  # lbfgs has no seed
+            if key not in reference:
+                params = {"minority": minority, "seed": seed, **params}
+                reference[key] = utility(
+                    flat, y_train, X_test, y_test, kind=kind, **params
+                )
+            full |= reference[key]
         runs += [run | {"n_minority": len(real)} for run in [*found, full]]
         if verbose:
             took = time.perf_counter() - start
@@ -343,13 +361,58 @@ def rare_class_question(
 @functools.cache
 def mnist_cnn():
     """The course's MNIST feature extractor: :class:`course_lib.classifiers.
-    CNNClassifier` (``"mnist_cnn"``, 2 epochs, seed 0) trained once per session on the
-    shipped MNIST training split (all 8,000 images, every class)."""
+    CNNClassifier` (``"mnist_cnn"``, 2 epochs, seed 0) trained on the shipped MNIST
+    training split (all 8,000 images, every class). Trained once on this machine:
+    the weights are kept in :func:`course_lib.data.cache_dir` (see
+    :func:`fit_or_load`) and every later notebook loads them."""
     from .classifiers import CNNClassifier
     from .data import load, to_unit
 
     X, y = load("mnist", "train")
-    return CNNClassifier("mnist_cnn", epochs=2, seed=0).fit(to_unit(X), y)
+    return fit_or_load(CNNClassifier("mnist_cnn", epochs=2, seed=0), to_unit(X), y)
+
+
+def fit_or_load(cnn, X, y):
+    """``cnn.fit(X, y)``, or the weights an identical fit saved earlier on this machine.
+
+    The weights file in :func:`course_lib.data.cache_dir` is named by a hash of all
+    that decides them: ``cnn``'s parameters, the data, the classifier's source code,
+    the TensorFlow and Keras versions and whether op determinism is on (with it, the
+    same fit gives the same weights). Delete the file to train again; a cache that
+    cannot be written is skipped.
+    """
+    import hashlib
+    import inspect
+    import os
+
+    import keras
+    import tensorflow as tf
+
+    from . import _base, classifiers, config
+    from .data import cache_dir
+
+    X, y = classifiers.check_images(X, min_samples=2), np.asarray(y)
+    versions = (tf.__version__, keras.__version__, config._deterministic)
+    text = repr((cnn.get_params(), versions))
+    text += "".join(inspect.getsource(module) for module in (classifiers, _base))
+    key = hashlib.sha256(text.encode() + X.tobytes() + y.tobytes()).hexdigest()[:16]
+    path = cache_dir() / f"{cnn.architecture}-{key}.weights.h5"
+    if path.exists():
+        classes = np.unique(y)
+        model = classifiers.build_cnn(cnn.architecture, X.shape[1:], classes.size)
+        model.load_weights(path)
+        learned = dict(classes_=classes, input_shape_=X.shape[1:], history_={})
+        vars(cnn).update(learned, model_=model)
+        return cnn
+    cnn.fit(X, y)
+    try:  # written whole, then renamed: a reader never sees half a file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{os.getpid()}-{path.name}")
+        cnn.model_.save_weights(partial)
+        os.replace(partial, path)
+    except OSError:
+        pass
+    return cnn
 
 
 def mnist_features(rows) -> np.ndarray:
@@ -390,13 +453,18 @@ def memorization_controls(real, held_out, *, embed=None, seed=0) -> dict:
 
 
 def paired_summary(
-    runs: Sequence[Mapping], *, reference: str = "random oversampling", kind="LR"
+    runs: Sequence[Mapping],
+    *,
+    reference: str = "random oversampling",
+    kind="LR",
+    figures: Sequence[str] = ("memorization",),
 ) -> list[dict]:
     """One row per contender: its ``kind`` classifier's minority recall, the paired
     difference from ``reference`` with its 95 % interval (:func:`paired_difference`,
-    over the seeds both ran) and the :func:`verdict`, balanced accuracy and the
-    memorization ratio. Rows print with :func:`results_table`; a figure a
-    contender lacks (e.g. controls have memorization only) is ``None``.
+    over the seeds both ran) and the :func:`verdict`, balanced accuracy, and the mean
+    over its runs of each of ``figures`` (e.g. sample-quality figures added to the
+    runs). Rows print with :func:`results_table`; a figure a contender lacks (e.g.
+    controls have memorization only) is ``None``.
     """
     hits = f"{kind} hits"
     groups: dict[str, dict] = {}
@@ -423,10 +491,9 @@ def paired_summary(
             ]
             row |= paired_difference(*table)
             row["verdict"] = verdict(row["low"], row["high"])
-        found = [
-            run["memorization"] for run in by_seed.values() if "memorization" in run
-        ]
-        row["memorization"] = np.mean(found) if found else None
+        for key in figures:
+            found = [run[key] for run in by_seed.values() if key in run]
+            row[key] = np.mean(found) if found else None
         rows.append(row)
     return rows
 
@@ -571,44 +638,3 @@ def sample_quality(real_features, fake_features) -> dict:
     }
     quality |= precision_recall(real_features, fake_features, k=3)
     return quality | density_coverage(real_features, fake_features, k=5)
-
-
-def summarize_runs(runs: Sequence[Mapping], figures: Sequence[str]) -> dict:
-    """contender -> figure -> ``(mean, std)`` over the runs that measured it.
-
-    Contenders keep the order of their first run; a figure no run of a contender
-    holds is left out for that contender.
-    """
-    if not runs:
-        raise ValueError("runs must hold at least one run")
-    groups: dict[str, list] = {}
-    for run in runs:
-        groups.setdefault(run["contender"], []).append(run)
-    return {
-        name: {
-            key: mean_std([r[key] for r in group if key in r])
-            for key in figures
-            if any(key in r for r in group)
-        }
-        for name, group in groups.items()
-    }
-
-
-def summary_rows(summary: Mapping, figures: Sequence[str]):
-    """Rows for :func:`results_table`, one per contender.
-
-    Classifier figures (``LR ...``, ``CNN ...``) show ``mean±std`` (2 decimals), the
-    others the mean (3 significant digits); a missing figure shows ``-``.
-    """
-
-    def cell(key, row):
-        if key not in row:
-            return "-"
-        mean, std = row[key]
-        classifier = key.split()[0] in _SHORT.values()
-        return f"{mean:.2f}±{std:.2f}" if classifier else f"{mean:.3g}"
-
-    return [
-        {"contender": name} | {key: cell(key, row) for key in figures}
-        for name, row in summary.items()
-    ]

@@ -78,6 +78,45 @@ def test_memorization_controls_land_where_they_should(question):
     assert rows["noise"] > 1.1  # off the data: far from every real '8'
 
 
+def test_as_sampler_wraps_generators_and_sets_the_one_top_up_rule():
+    from imblearn.over_sampling import SMOTE
+
+    from course_lib.augment import GeneratorSampler
+    from course_lib.bayes import GaussianBayesGenerator
+
+    assert experiment.as_sampler(None, 0) is None
+    assert experiment.as_sampler("balanced", 0) == "balanced"
+    wrapped = experiment.as_sampler(GaussianBayesGenerator(), 3)
+    assert isinstance(wrapped, GeneratorSampler) and wrapped.seed == 3
+    smote = SMOTE(random_state=1)
+    assert experiment.as_sampler(smote, 3) is smote  # kept, with its own seed
+    for sampler in (wrapped, smote):
+        assert sampler.sampling_strategy == "minority"
+
+
+def test_fit_or_load_saves_the_weights_once_and_loads_the_same_model(
+    tmp_path, monkeypatch
+):
+    from course_lib.classifiers import CNNClassifier
+
+    monkeypatch.setenv(data.CACHE_DIR_ENV, str(tmp_path))
+    X, y = data.load("uci_digits")
+    X, y = data.to_unit(X)[:300], y[:300]
+    trained = experiment.fit_or_load(CNNClassifier("small", epochs=1), X, y)
+    (saved,) = tmp_path.glob("small-*.weights.h5")
+    loaded = experiment.fit_or_load(CNNClassifier("small", epochs=1), X, y)
+    assert not hasattr(loaded, "history_") or loaded.history_ == {}  # not trained
+    np.testing.assert_array_equal(loaded.features(X), trained.features(X))
+    np.testing.assert_array_equal(loaded.classes_, trained.classes_)
+    # other data or other parameters: another file, trained anew
+    experiment.fit_or_load(CNNClassifier("small", epochs=1), X[:200], y[:200])
+    experiment.fit_or_load(CNNClassifier("small", epochs=2), X, y)
+    assert len(list(tmp_path.glob("small-*.weights.h5"))) == 3
+    saved.write_bytes(b"")  # not weights: an error, not a silent retraining
+    with pytest.raises(Exception):  # noqa: B017 (h5py's own error type)
+        experiment.fit_or_load(CNNClassifier("small", epochs=1), X, y)
+
+
 def test_paired_summary_needs_its_reference_and_lists_every_contender():
     hits = np.array([True, False, True, True])
     runs = [
@@ -92,9 +131,14 @@ def test_paired_summary_needs_its_reference_and_lists_every_contender():
         for name, h in (("copies", hits), ("better", np.ones(4, bool)))
     ]
     runs.append({"contender": "control", "seed": 0, "memorization": 0.5})
-    rows = experiment.paired_summary(runs, reference="copies")
+    runs[1] |= {"FID": 4.0}  # a figure one run of "better" holds
+    runs[3] |= {"FID": 6.0}
+    rows = experiment.paired_summary(runs, reference="copies", figures=["FID"])
     assert [row["contender"] for row in rows] == ["copies", "better", "control"]
     assert rows[1]["difference"] == pytest.approx(0.25)
+    assert rows[1]["FID"] == 5.0 and rows[0]["FID"] is None  # over runs holding it
+    assert "memorization" not in rows[0]  # only the figures asked for
+    rows = experiment.paired_summary(runs, reference="copies")
     assert rows[2]["memorization"] == 0.5 and rows[2]["LR recall"] is None
     assert "-" in experiment.results_table(rows)
     with pytest.raises(ValueError, match="reference"):
@@ -222,32 +266,6 @@ def test_sample_quality_is_better_for_the_same_distribution():
     # a tight cluster at the centre: realistic (precision) but not diverse (recall)
     narrow = experiment.sample_quality(real, 0.1 * rng.normal(size=(200, 4)))
     assert narrow["precision"] > 0.9 and narrow["recall"] < 0.3
-
-
-def test_summarize_runs_and_its_rows():
-    runs = [
-        {"contender": "a", "LR recall": 0.2, "FID": 4.0},
-        {"contender": "a", "LR recall": 0.4, "FID": 6.0},
-        {"contender": "b", "LR recall": 0.5},
-        {"contender": "b", "LR recall": 0.7, "CNN recall": 0.9},  # CNN on one seed
-    ]
-    summary = experiment.summarize_runs(
-        runs, ["LR recall", "CNN recall", "FID", "TSTR"]
-    )
-    assert list(summary) == ["a", "b"]
-    assert summary["a"]["LR recall"] == (
-        pytest.approx(0.3),
-        pytest.approx(0.1414, 1e-3),
-    )
-    assert summary["b"]["CNN recall"] == (0.9, 0.0)  # over the runs that measured it
-    assert "FID" not in summary["b"] and "TSTR" not in summary["a"]
-    rows = experiment.summary_rows(summary, ["LR recall", "FID"])
-    assert rows == [
-        {"contender": "a", "LR recall": "0.30±0.14", "FID": "5"},
-        {"contender": "b", "LR recall": "0.60±0.14", "FID": "-"},
-    ]
-    with pytest.raises(ValueError, match="at least one run"):
-        experiment.summarize_runs([], ["FID"])
 
 
 # --- the results cell -------------------------------------------------------------
