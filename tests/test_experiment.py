@@ -226,6 +226,13 @@ def test_resample_and_score_keeps_the_synthetic_rows_and_scores_each():
     assert len(none["fake"]) == 0
     assert copies["fake"].shape == (36, 16) and len(copies["real"]) == 4
     assert copies["LR recall"] >= none["LR recall"]
+    # fitted two at a time on one BLAS thread each: what one fit alone gives
+    X_copies = np.r_[X_imb, copies["fake"]]
+    y_copies = np.r_[y_imb, np.ones(len(copies["fake"]), int)]
+    alone = experiment.utility(
+        X_copies, y_copies, X_test, y_test, kind="logreg", minority=1, seed=0
+    )
+    np.testing.assert_equal(alone, {k: copies[k] for k in alone})
 
     # class weights: no row added, but the weights reach the classifier
     (weighted,) = experiment.resample_and_score(
