@@ -42,6 +42,7 @@ from ._base import (
     forget_fit,
     history_dict,
     seed_stream,
+    store_params,
 )
 
 __all__ = ["DDPM", "DiffusionModel", "build_denoiser", "cosine_schedule"]
@@ -264,17 +265,7 @@ class DDPM(BaseGenerator):
         seed=None,
         verbose: int = 0,
     ):
-        self.architecture = architecture
-        self.hidden = hidden
-        self.T = T
-        self.p_uncond = p_uncond
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.sample_steps = sample_steps
-        self.guidance = guidance
-        self.seed = seed
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _check_params(self) -> tuple[int, ...]:
         check_training_params(self, integers=("T",))

@@ -49,6 +49,7 @@ from ._base import (
     check_param,
     check_training_params,
     forget_fit,
+    store_params,
 )
 
 __all__ = ["BernoulliRBM", "bernoulli", "cd_gradient", "free_energy"]
@@ -238,18 +239,7 @@ class BernoulliRBM(BaseGenerator):
         sample_steps: int = 1000,
         sample_init: str = "random",
     ):
-        self.n_hidden = n_hidden
-        self.k_steps = k_steps
-        self.persistent = persistent
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        self.seed = seed
-        self.verbose = verbose
-        self.sample_steps = sample_steps
-        self.sample_init = sample_init
+        store_params(self, locals())
 
     def _check_params(self):
         check_training_params(

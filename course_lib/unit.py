@@ -57,6 +57,7 @@ from ._base import (
     forget_fit,
     history_dict,
     seed_stream,
+    store_params,
 )
 
 __all__ = ["DOMAINS", "UNIT", "UNITModel", "build_networks"]
@@ -358,22 +359,7 @@ class UNIT(BaseEstimator):
         seed=None,
         verbose=0,
     ):
-        self.latent_dim = latent_dim
-        self.architecture = architecture
-        self.hidden = hidden
-        self.filters = filters
-        self.gan_weight = gan_weight
-        self.kl_weight = kl_weight
-        self.reconstruction_weight = reconstruction_weight
-        self.cycle_kl_weight = cycle_kl_weight
-        self.cycle_reconstruction_weight = cycle_reconstruction_weight
-        self.classifier_weight = classifier_weight
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.labelled_batch_size = labelled_batch_size
-        self.learning_rate = learning_rate
-        self.seed = seed
-        self.verbose = verbose
+        store_params(self, locals())
 
     # ---- validation -----------------------------------------------------------------
     @staticmethod

@@ -52,6 +52,7 @@ from ._base import (
     forget_fit,
     history_dict,
     seed_stream,
+    store_params,
 )
 
 __all__ = ["VAE", "VAEModel", "Sampling", "bernoulli_nll", "build_networks"]
@@ -300,16 +301,7 @@ class VAE(BaseGenerator):
         seed=None,
         verbose: int = 1,
     ):
-        self.latent_dim = latent_dim
-        self.architecture = architecture
-        self.hidden = hidden
-        self.filters = filters
-        self.beta = beta
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.seed = seed
-        self.verbose = verbose
+        store_params(self, locals())
 
     # ---- validation -----------------------------------------------------------------
     def _check_params(self):
@@ -579,17 +571,7 @@ class LatentSMOTE(BaseGenerator):
         seed=None,
         verbose: int = 0,
     ):
-        self.latent_dim = latent_dim
-        self.architecture = architecture
-        self.hidden = hidden
-        self.filters = filters
-        self.beta = beta
-        self.k_neighbors = k_neighbors
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.seed = seed
-        self.verbose = verbose
+        store_params(self, locals())
 
     def fit(self, X, y=None):
         """Train the VAE on every row of ``X`` (in [0, 1]; labels are not shown to
