@@ -362,12 +362,6 @@ class UNIT(BaseEstimator):
         store_params(self, locals())
 
     # ---- validation -----------------------------------------------------------------
-    @staticmethod
-    def _domain(domain):
-        if domain not in DOMAINS:
-            raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
-        return domain
-
     def _labels(self, y, n, name):
         """Labels with -1 for unlabelled rows, or None."""
         if y is None:
@@ -473,14 +467,14 @@ class UNIT(BaseEstimator):
     def encode(self, X, domain):
         """The shared-latent mean of each image of ``domain``: (n, latent_dim)."""
         check_is_fitted(self, "model_")
-        domain = self._domain(domain)
+        check_choice(domain, "domain", DOMAINS)
         X = check_images(X, shape=self.image_shape_, min_samples=0)
         return self._run(self.model_.networks[f"encoder_{domain}"], X)
 
     def decode(self, z, domain):
         """Images of ``domain`` decoded from latent codes ``z``, values in [0, 1]."""
         check_is_fitted(self, "model_")
-        domain = self._domain(domain)
+        check_choice(domain, "domain", DOMAINS)
         z = check_array(z, name="z", ndim=2, min_samples=0,
                         n_features=int(self.latent_dim), dtype=np.float32)  # fmt: skip
         images = self._run(self.model_.networks[f"decoder_{domain}"], z)
@@ -488,13 +482,11 @@ class UNIT(BaseEstimator):
 
     def translate(self, X, source="a"):
         """Encode images of ``source`` and decode them in the other domain."""
-        target = "b" if self._domain(source) == "a" else "a"
-        return self.decode(self.encode(X, source), target)
+        return self.decode(self.encode(X, source), "b" if source == "a" else "a")
 
     def cycle(self, X, source="a"):
         """Translate to the other domain and back (the cycle reconstruction)."""
-        target = "b" if self._domain(source) == "a" else "a"
-        return self.translate(self.translate(X, source), target)
+        return self.translate(self.translate(X, source), "b" if source == "a" else "a")
 
     def predict(self, X, domain):
         """Classes from the latent head (only for a UNIT fitted with labels)."""
