@@ -34,18 +34,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ._base import (
-    BaseGenerator,
-    check_choice,
-    check_layer_sizes,
-    check_param,
-    check_training_params,
-    fit_keras,
-    forget_fit,
-    history_dict,
-    seed_stream,
-    store_params,
-)
+from . import _base
+from ._base import BaseGenerator, check_choice, check_layer_sizes, check_param
 
 __all__ = ["DDPM", "DiffusionModel", "build_denoiser", "cosine_schedule"]
 __all__ += ["ddim_step", "time_embedding"]
@@ -100,7 +90,7 @@ def build_denoiser(
     halving the resolution between levels and mirroring back with skip connections;
     the label also enters as an extra input channel, a learned image per label.
     """
-    next_seed = seed_stream(seed)
+    next_seed = _base.seed_stream(seed)
 
     def init():
         return keras.initializers.GlorotUniform(next_seed())
@@ -267,10 +257,10 @@ class DDPM(BaseGenerator):
         seed=None,
         verbose: int = 0,
     ):
-        store_params(self, locals())
+        _base.store_params(self, locals())
 
     def _check_params(self) -> tuple[int, ...]:
-        check_training_params(self, integers=("T",))
+        _base.check_training_params(self, integers=("T",))
         check_param(self.p_uncond, "p_uncond", Real, min_val=0, max_val=1)
         if (steps := self.sample_steps) is not None:
             check_param(steps, "sample_steps", Integral, min_val=1, max_val=self.T)
@@ -295,14 +285,14 @@ class DDPM(BaseGenerator):
         """Train on rows of ``X`` (values in [0, 1]); with int labels ``y``, a
         class-conditional model. Ctrl-C stops training and keeps the weights so
         far. Returns self."""
-        forget_fit(self)
+        _base.forget_fit(self)
         hidden = self._check_params()
         X2d, y, data = self._validate_fit(X, y, value_range=(0, 1), dtype=np.float32)
         X = X2d.reshape(len(X2d), *data["feature_shape_"])
         input_shape = self._network_shape(X, hidden)
         labels = np.zeros(len(X)) if y is None else np.unique(y, return_inverse=True)[1]
         n_labels = 1 if y is None else len(data["classes_"]) + 1  # last: "no label"
-        next_seed = seed_stream(self.seed)  # the denoiser's, the model's, the shuffle's
+        next_seed = _base.seed_stream(self.seed)  # the denoiser, the model, the shuffle
         model = DiffusionModel(
             build_denoiser(
                 architecture=self.architecture,
@@ -330,13 +320,13 @@ class DDPM(BaseGenerator):
                 or print(f"epoch {epoch + 1}/{self.epochs}  loss {logs['loss']:.4f}")
             )
         )
-        learned = dict(input_shape_=input_shape, n_labels_=n_labels)
+        learned = dict(input_shape_=input_shape, n_labels_=n_labels, model_=model)
         learned["alpha_bar_"] = cosine_schedule(int(self.T))
-        return fit_keras(
+        return _base.fit_keras(
             self,
             model,
             dataset.prefetch(tf.data.AUTOTUNE),
-            lambda h: {**data, **learned, "model_": model, "history_": history_dict(h)},
+            lambda h: {**data, **learned, "history_": _base.history_dict(h)},
             callbacks=[progress] if self.verbose else [],
             epochs=self.epochs,
         )
