@@ -188,6 +188,13 @@ def check_images(X, *, name="X", shape=None, min_samples=1) -> np.ndarray:
     return X
 
 
+def store_params(estimator, params: dict) -> None:
+    """The whole body of an estimator's ``__init__``, ``store_params(self,
+    locals())``: each argument kept under its own name, unchanged and unchecked, as
+    scikit-learn's ``get_params``, ``set_params`` and ``clone`` expect."""
+    vars(estimator).update((k, v) for k, v in params.items() if k != "self")
+
+
 def forget_fit(estimator) -> None:
     """Delete every learned attribute (names ending in "_"): the first step of a
     ``fit``, so that a fit or refit that raises leaves the estimator unfitted."""

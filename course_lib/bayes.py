@@ -34,6 +34,7 @@ from ._base import (
     check_choice,
     check_param,
     forget_fit,
+    store_params,
 )
 
 __all__ = ["GaussianBayesGenerator"]
@@ -79,8 +80,7 @@ class GaussianBayesGenerator(ClassifierMixin, BaseGenerator):
     _min_samples_per_class = 2
 
     def __init__(self, *, reg="ledoit_wolf", covariance: str = "full"):
-        self.reg = reg
-        self.covariance = covariance
+        store_params(self, locals())
 
     # ---- fitting --------------------------------------------------------------------
     def _class_covariance(self, rows: np.ndarray):

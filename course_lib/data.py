@@ -61,7 +61,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from ._base import check_labels, check_param
+from ._base import check_array, check_labels, check_param
 
 __all__ = [
     "DATASETS",
@@ -350,8 +350,6 @@ def info(name: str) -> dict:
 def to_unit(X) -> np.ndarray:
     """Scale images to float32 in [0, 1]: uint8 is divided by 255; float data already
     in [0, 1] is returned as float32; anything else raises ``ValueError``."""
-    from ._base import check_array
-
     arr = np.asarray(X)
     if arr.dtype == np.uint8:
         return arr.astype(np.float32) / np.float32(255.0)

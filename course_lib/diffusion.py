@@ -27,22 +27,15 @@ keras-io's DDIM example: a :class:`DiffusionModel` (``keras.Model``) with a cust
 from __future__ import annotations
 
 import math
-import numbers
+from numbers import Integral, Real
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ._base import (
-    BaseGenerator,
-    check_param,
-    check_training_params,
-    fit_keras,
-    forget_fit,
-    history_dict,
-    seed_stream,
-)
+from . import _base
+from ._base import BaseGenerator, check_choice, check_layer_sizes, check_param
 
 __all__ = ["DDPM", "DiffusionModel", "build_denoiser", "cosine_schedule"]
 __all__ += ["ddim_step", "time_embedding"]
@@ -97,7 +90,7 @@ def build_denoiser(
     halving the resolution between levels and mirroring back with skip connections;
     the label also enters as an extra input channel, a learned image per label.
     """
-    next_seed = seed_stream(seed)
+    next_seed = _base.seed_stream(seed)
 
     def init():
         return keras.initializers.GlorotUniform(next_seed())
@@ -264,35 +257,16 @@ class DDPM(BaseGenerator):
         seed=None,
         verbose: int = 0,
     ):
-        self.architecture = architecture
-        self.hidden = hidden
-        self.T = T
-        self.p_uncond = p_uncond
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.sample_steps = sample_steps
-        self.guidance = guidance
-        self.seed = seed
-        self.verbose = verbose
+        _base.store_params(self, locals())
 
     def _check_params(self) -> tuple[int, ...]:
-        check_training_params(self, integers=("T",))
-        check_param(self.p_uncond, "p_uncond", numbers.Real, min_val=0, max_val=1)
-        if self.sample_steps is not None:
-            steps = self.sample_steps
-            check_param(
-                steps, "sample_steps", numbers.Integral, min_val=1, max_val=self.T
-            )
-        check_param(self.guidance, "guidance", numbers.Real, min_val=0)
-        if self.architecture not in ("mlp", "unet"):
-            raise ValueError(
-                f"architecture must be 'mlp' or 'unet', got {self.architecture!r}"
-            )
-        hidden = tuple(np.atleast_1d(self.hidden).tolist())
-        if not hidden or not all(isinstance(h, int) and h >= 1 for h in hidden):
-            raise ValueError(f"hidden must hold positive ints, got {self.hidden!r}")
-        return hidden
+        _base.check_training_params(self, integers=("T",))
+        check_param(self.p_uncond, "p_uncond", Real, min_val=0, max_val=1)
+        if (steps := self.sample_steps) is not None:
+            check_param(steps, "sample_steps", Integral, min_val=1, max_val=self.T)
+        check_param(self.guidance, "guidance", Real, min_val=0)
+        check_choice(self.architecture, "architecture", ("mlp", "unet"))
+        return check_layer_sizes(self.hidden, "hidden")
 
     def _network_shape(self, X, hidden) -> tuple[int, ...]:
         if self.architecture == "mlp":
@@ -311,29 +285,26 @@ class DDPM(BaseGenerator):
         """Train on rows of ``X`` (values in [0, 1]); with int labels ``y``, a
         class-conditional model. Ctrl-C stops training and keeps the weights so
         far. Returns self."""
-        forget_fit(self)
+        _base.forget_fit(self)
         hidden = self._check_params()
         X2d, y, data = self._validate_fit(X, y, value_range=(0, 1), dtype=np.float32)
         X = X2d.reshape(len(X2d), *data["feature_shape_"])
         input_shape = self._network_shape(X, hidden)
-        classes, labels = np.array([0]), np.zeros(len(X), np.int32)
-        if y is not None:
-            classes, labels = np.unique(y, return_inverse=True)
-        next_seed = seed_stream(self.seed)
-        seeds = [next_seed() for _ in range(3)]
-        n_labels = len(classes) + 1 if y is not None else 1  # last: "no label"
+        labels = np.zeros(len(X)) if y is None else np.unique(y, return_inverse=True)[1]
+        n_labels = 1 if y is None else len(data["classes_"]) + 1  # last: "no label"
+        next_seed = _base.seed_stream(self.seed)  # the denoiser, the model, the shuffle
         model = DiffusionModel(
             build_denoiser(
                 architecture=self.architecture,
                 input_shape=input_shape,
                 hidden=hidden,
                 n_labels=n_labels,
-                seed=seeds[0],
+                seed=next_seed(),
             ),
             cosine_schedule(int(self.T)),
             p_uncond=self.p_uncond if y is not None else 0.0,
             null_label=n_labels - 1,
-            seed=seeds[1],
+            seed=next_seed(),
         )
         n_steps = int(self.epochs) * -(-len(X) // int(self.batch_size))
         decay = keras.optimizers.schedules.CosineDecay(self.learning_rate, n_steps)
@@ -341,7 +312,7 @@ class DDPM(BaseGenerator):
         dataset = tf.data.Dataset.from_tensor_slices(
             (2 * X.reshape(len(X), *input_shape) - 1, labels.astype(np.int32))
         )
-        dataset = dataset.shuffle(len(X), seed=seeds[2]).batch(int(self.batch_size))
+        dataset = dataset.shuffle(len(X), seed=next_seed()).batch(int(self.batch_size))
         every = max(1, self.epochs // 10)
         progress = keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: (
@@ -349,13 +320,13 @@ class DDPM(BaseGenerator):
                 or print(f"epoch {epoch + 1}/{self.epochs}  loss {logs['loss']:.4f}")
             )
         )
-        learned = dict(input_shape_=input_shape, n_labels_=n_labels)
+        learned = dict(input_shape_=input_shape, n_labels_=n_labels, model_=model)
         learned["alpha_bar_"] = cosine_schedule(int(self.T))
-        return fit_keras(
+        return _base.fit_keras(
             self,
             model,
             dataset.prefetch(tf.data.AUTOTUNE),
-            lambda h: {**data, **learned, "model_": model, "history_": history_dict(h)},
+            lambda h: {**data, **learned, "history_": _base.history_dict(h)},
             callbacks=[progress] if self.verbose else [],
             epochs=self.epochs,
         )
@@ -374,10 +345,10 @@ class DDPM(BaseGenerator):
         T = int(self.T)
         steps = self.sample_steps if steps is None else steps
         steps = T if steps is None else steps
-        check_param(steps, "steps", numbers.Integral, min_val=1, max_val=T)
+        check_param(steps, "steps", Integral, min_val=1, max_val=T)
         if guidance is None:
             guidance = self.guidance if self.conditional_ else 0.0
-        guidance = check_param(guidance, "guidance", numbers.Real, min_val=0)
+        guidance = check_param(guidance, "guidance", Real, min_val=0)
         if guidance and not self.conditional_:
             raise ValueError("guidance needs a class-conditional model: fit(X, y)")
         tokens = np.zeros(n, np.int32)

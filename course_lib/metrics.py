@@ -199,12 +199,6 @@ def _feature_pair(real, fake, *, min_samples: int = 2):
     return real, fake
 
 
-def _sqrt_psd(matrix):
-    """Symmetric square root of a symmetric positive semi-definite matrix."""
-    values, vectors = np.linalg.eigh(matrix)
-    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
-
-
 def frechet_distance(real_features, fake_features, *, eps: float = 1e-6) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (the FID formula).
 
@@ -231,7 +225,8 @@ def frechet_distance(real_features, fake_features, *, eps: float = 1e-6) -> floa
     ridge = eps * np.eye(real.shape[1])
     cov_real = np.cov(real, rowvar=False).reshape(ridge.shape) + ridge
     cov_fake = np.cov(fake, rowvar=False).reshape(ridge.shape) + ridge
-    root_real = _sqrt_psd(cov_real)
+    values, vectors = np.linalg.eigh(cov_real)  # S_r^(1/2), symmetric: S_r is PSD
+    root_real = (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
     cross = np.linalg.eigvalsh(root_real @ cov_fake @ root_real)
     mean_term = np.sum((real.mean(axis=0) - fake.mean(axis=0)) ** 2)
     trace_term = np.trace(cov_real) + np.trace(cov_fake)

@@ -49,6 +49,7 @@ from ._base import (
     check_param,
     check_training_params,
     forget_fit,
+    store_params,
 )
 
 __all__ = ["BernoulliRBM", "bernoulli", "cd_gradient", "free_energy"]
@@ -159,13 +160,13 @@ def _scores(v, flips, W, b, c):
     + [tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int64)]
 )
 def _gibbs(v, W, b, c, sample_steps, seed):
-    """``sample_steps`` block Gibbs steps v -> h -> v; returns (binary v, p(v|h))."""
+    """``sample_steps`` block Gibbs steps v -> h -> v; returns p(v|h) of the last."""
     v_prob = v
     for step in tf.range(sample_steps):
         h = bernoulli(tf.sigmoid(v @ W + c), fold_in(seed, 2 * step))
         v_prob = tf.sigmoid(tf.matmul(h, W, transpose_b=True) + b)
         v = bernoulli(v_prob, fold_in(seed, 2 * step + 1))
-    return v, v_prob
+    return v_prob
 
 
 class BernoulliRBM(BaseGenerator):
@@ -238,18 +239,7 @@ class BernoulliRBM(BaseGenerator):
         sample_steps: int = 1000,
         sample_init: str = "random",
     ):
-        self.n_hidden = n_hidden
-        self.k_steps = k_steps
-        self.persistent = persistent
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        self.seed = seed
-        self.verbose = verbose
-        self.sample_steps = sample_steps
-        self.sample_init = sample_init
+        store_params(self, locals())
 
     def _check_params(self):
         check_training_params(
@@ -395,37 +385,27 @@ class BernoulliRBM(BaseGenerator):
         return _scores(v, flips, *self.params_)[which].numpy().astype(np.float64)
 
     # ---- sampling -------------------------------------------------------------------
-    def gibbs(self, v, sample_steps=1, seed=None, binary=False) -> np.ndarray:
+    def gibbs(self, v, sample_steps=1, seed=None) -> np.ndarray:
         """Run ``sample_steps`` block-Gibbs steps (v -> h -> v) from each row of ``v``.
 
-        Returns the visible probabilities p(v|h) of the last step (``binary=False``)
-        or the binary visible sample (``binary=True``), shaped like ``v``.
+        Returns the visible probabilities p(v|h) of the last step, shaped like ``v``.
         """
         self._check_unconditional("gibbs")
         sample_steps = check_n_samples(sample_steps)
         v = np.asarray(v)
-        out = self._run_gibbs(self._check_X(v, name="v"), sample_steps, seed, binary)
+        out = self._run_gibbs(self._check_X(v, name="v"), sample_steps, seed)
         return out.reshape(v.shape)
 
-    def _run_gibbs(self, v2d, sample_steps, seed, binary):
+    def _run_gibbs(self, v2d, sample_steps, seed):
         seed = as_rng(seed).integers(0, 2**62, size=2)
-        v, v_prob = _gibbs(v2d, *self.params_, sample_steps, seed)
-        return (v if binary else v_prob).numpy()
+        return _gibbs(v2d, *self.params_, sample_steps, seed).numpy()
 
     def _start_chains(self, n, rng):
         if self.sample_init == "random":
             return (rng.random((n, self.n_features_in_)) < 0.5).astype(np.float32)
         return self.init_rows_[rng.integers(len(self.init_rows_), size=n)]
 
-    def sample(
-        self,
-        n: int,
-        y=None,
-        seed=None,
-        *,
-        sample_steps: int | None = None,
-        binary: bool = False,
-    ):
+    def sample(self, n: int, y=None, seed=None, *, sample_steps: int | None = None):
         """Draw ``n`` rows by running ``n`` independent Gibbs chains for
         ``sample_steps``.
 
@@ -436,12 +416,11 @@ class BernoulliRBM(BaseGenerator):
         seed : int, None or np.random.Generator (chain starts and all Gibbs draws).
         sample_steps : Gibbs steps per chain (v -> h -> v counts as one); None uses
             the ``sample_steps`` the model was built with.
-        binary : False returns the visible *probabilities* p(v|h) of the last step
-            (grey images); True returns the binary visible sample.
 
         Returns
         -------
-        X_new : ndarray (n, *feature_shape_), float32 in [0, 1]
+        X_new : ndarray (n, *feature_shape_), float32 in [0, 1]: the visible
+            *probabilities* p(v|h) of the last step (grey images)
             and, when fitted with labels, ``y_new`` (n,) int64.
         """
         n, labels, rng = self._prepare_sample(n, y, seed)
@@ -451,7 +430,5 @@ class BernoulliRBM(BaseGenerator):
         for k, where in self._class_rows(labels):
             model = self if labels is None else self.models_[int(self.classes_[k])]
             start = model._start_chains(len(flat[where]), rng)
-            flat[where] = (
-                model._run_gibbs(start, sample_steps, rng, binary) if n else start
-            )
+            flat[where] = model._run_gibbs(start, sample_steps, rng) if n else start
         return self._finish_sample(flat, labels)

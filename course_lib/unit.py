@@ -46,18 +46,8 @@ from keras import layers, ops
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import (
-    check_array,
-    check_choice,
-    check_images,
-    check_labels,
-    check_layer_sizes,
-    check_training_params,
-    fit_keras,
-    forget_fit,
-    history_dict,
-    seed_stream,
-)
+from . import _base
+from ._base import check_array, check_choice, check_images, check_labels
 
 __all__ = ["DOMAINS", "UNIT", "UNITModel", "build_networks"]
 
@@ -98,7 +88,7 @@ def build_networks(
     dict with keras.Models ``encoder_a``, ``encoder_b``, ``decoder_a``, ``decoder_b``,
     ``discriminator_a``, ``discriminator_b`` (and ``head``)
     """
-    next_seed = seed_stream(seed)
+    next_seed = _base.seed_stream(seed)
     height, width, channels = image_shape
     n_pixels = height * width * channels
 
@@ -358,30 +348,9 @@ class UNIT(BaseEstimator):
         seed=None,
         verbose=0,
     ):
-        self.latent_dim = latent_dim
-        self.architecture = architecture
-        self.hidden = hidden
-        self.filters = filters
-        self.gan_weight = gan_weight
-        self.kl_weight = kl_weight
-        self.reconstruction_weight = reconstruction_weight
-        self.cycle_kl_weight = cycle_kl_weight
-        self.cycle_reconstruction_weight = cycle_reconstruction_weight
-        self.classifier_weight = classifier_weight
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.labelled_batch_size = labelled_batch_size
-        self.learning_rate = learning_rate
-        self.seed = seed
-        self.verbose = verbose
+        _base.store_params(self, locals())
 
     # ---- validation -----------------------------------------------------------------
-    @staticmethod
-    def _domain(domain):
-        if domain not in DOMAINS:
-            raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
-        return domain
-
     def _labels(self, y, n, name):
         """Labels with -1 for unlabelled rows, or None."""
         if y is None:
@@ -395,9 +364,9 @@ class UNIT(BaseEstimator):
         check_choice(self.architecture, "architecture", ARCHITECTURES)
         weights = [name for name in self.get_params() if name.endswith("_weight")]
         integers = ("latent_dim", "labelled_batch_size")
-        check_training_params(self, integers=integers, nonnegative=weights)
-        check_layer_sizes(self.hidden, "hidden")
-        check_layer_sizes(self.filters, "filters")
+        _base.check_training_params(self, integers=integers, nonnegative=weights)
+        _base.check_layer_sizes(self.hidden, "hidden")
+        _base.check_layer_sizes(self.filters, "filters")
 
     # ---- fitting --------------------------------------------------------------------
     def fit(self, X_a, X_b, y_a=None, y_b=None):
@@ -413,7 +382,7 @@ class UNIT(BaseEstimator):
         -------
         self
         """
-        forget_fit(self)
+        _base.forget_fit(self)
         self._check_params()
         X_a = check_images(X_a, name="X_a", min_samples=2)
         X_b = check_images(X_b, name="X_b", shape=X_a.shape[1:], min_samples=2)
@@ -429,7 +398,7 @@ class UNIT(BaseEstimator):
             if (y_a >= 0).sum() == 0 or (y_b >= 0).sum() == 0:
                 raise ValueError("each domain needs at least one labelled row")
             classes = np.unique(np.concatenate([y_a[y_a >= 0], y_b[y_b >= 0]]))
-        next_seed = seed_stream(self.seed)
+        next_seed = _base.seed_stream(self.seed)
         networks = build_networks(
             architecture=self.architecture,
             image_shape=X_a.shape[1:],
@@ -469,13 +438,13 @@ class UNIT(BaseEstimator):
 
         def learned(history):  # the learned attributes, from the epochs finished
             return dict(image_shape_=X_a.shape[1:], classes_=classes, model_=model,
-                        history_=history_dict(history),
+                        history_=_base.history_dict(history),
                         n_steps_=steps * len(history.epoch))  # fmt: skip
 
         verbose = 2 if self.verbose else 0  # Keras's line per epoch
-        return fit_keras(self, model, data.prefetch(tf.data.AUTOTUNE), learned,
-                         epochs=int(self.epochs), steps_per_epoch=steps,
-                         verbose=verbose)  # fmt: skip
+        return _base.fit_keras(self, model, data.prefetch(tf.data.AUTOTUNE), learned,
+                               epochs=int(self.epochs), steps_per_epoch=steps,
+                               verbose=verbose)  # fmt: skip
 
     # ---- using the networks ---------------------------------------------------------
     def _run(self, network, inputs):
@@ -487,14 +456,14 @@ class UNIT(BaseEstimator):
     def encode(self, X, domain):
         """The shared-latent mean of each image of ``domain``: (n, latent_dim)."""
         check_is_fitted(self, "model_")
-        domain = self._domain(domain)
+        check_choice(domain, "domain", DOMAINS)
         X = check_images(X, shape=self.image_shape_, min_samples=0)
         return self._run(self.model_.networks[f"encoder_{domain}"], X)
 
     def decode(self, z, domain):
         """Images of ``domain`` decoded from latent codes ``z``, values in [0, 1]."""
         check_is_fitted(self, "model_")
-        domain = self._domain(domain)
+        check_choice(domain, "domain", DOMAINS)
         z = check_array(z, name="z", ndim=2, min_samples=0,
                         n_features=int(self.latent_dim), dtype=np.float32)  # fmt: skip
         images = self._run(self.model_.networks[f"decoder_{domain}"], z)
@@ -502,13 +471,11 @@ class UNIT(BaseEstimator):
 
     def translate(self, X, source="a"):
         """Encode images of ``source`` and decode them in the other domain."""
-        target = "b" if self._domain(source) == "a" else "a"
-        return self.decode(self.encode(X, source), target)
+        return self.decode(self.encode(X, source), "b" if source == "a" else "a")
 
     def cycle(self, X, source="a"):
         """Translate to the other domain and back (the cycle reconstruction)."""
-        target = "b" if self._domain(source) == "a" else "a"
-        return self.translate(self.translate(X, source), target)
+        return self.translate(self.translate(X, source), "b" if source == "a" else "a")
 
     def predict(self, X, domain):
         """Classes from the latent head (only for a UNIT fitted with labels)."""

@@ -52,6 +52,7 @@ from ._base import (
     forget_fit,
     history_dict,
     seed_stream,
+    store_params,
 )
 
 __all__ = ["VAE", "VAEModel", "Sampling", "bernoulli_nll", "build_networks"]
@@ -300,16 +301,7 @@ class VAE(BaseGenerator):
         seed=None,
         verbose: int = 1,
     ):
-        self.latent_dim = latent_dim
-        self.architecture = architecture
-        self.hidden = hidden
-        self.filters = filters
-        self.beta = beta
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.seed = seed
-        self.verbose = verbose
+        store_params(self, locals())
 
     # ---- validation -----------------------------------------------------------------
     def _check_params(self):
@@ -370,8 +362,7 @@ class VAE(BaseGenerator):
             return None
         if y is None:
             raise ValueError("this conditional VAE needs the labels y of the rows")
-        labels = np.full(n, check_labels([y], 1)[0]) if np.ndim(y) == 0 else y
-        labels = check_labels(labels, n)
+        labels = check_labels(np.full(n, y) if np.ndim(y) == 0 else y, n)
         check_known(labels, classes)
         index = np.searchsorted(classes, labels)
         return keras.utils.to_categorical(index, len(classes)).astype(np.float32)
@@ -469,27 +460,24 @@ class VAE(BaseGenerator):
         """Decode the posterior mean of each row: array shaped like ``X``, in [0, 1]."""
         return self.decode(self.encode(X, y)[0], y)
 
-    def loss_terms(self, X, y=None, *, n_samples: int = 1, seed: int = 0):
+    def loss_terms(self, X, y=None, *, seed: int = 0):
         """Per-row ``(reconstruction, kl)`` of the ELBO, as in training.
 
-        ``reconstruction = -E_q[log p(x | z)]`` is a Monte-Carlo estimate with
-        ``n_samples`` reparameterised draws per row (reproducible from ``seed``);
+        ``reconstruction = -log p(x | z)`` for one reparameterised draw ``z`` per row
+        (reproducible from ``seed``), a Monte-Carlo estimate of ``-E_q[log p(x | z)]``;
         ``kl = KL(q(z | x) || N(0, I))`` is exact. Arrays of float64, shape (n_rows,).
         """
         inputs = self._inputs(X, y)
-        check_param(n_samples, "n_samples", Integral, min_val=1)
         check_param(seed, "seed", Integral, min_val=0)
         self.model_.sampling.reseed(seed)
-        draws = [self._predict(self.model_, inputs) for _ in range(n_samples)]
-        reconstruction = np.mean([d[0] for d in draws], axis=0, dtype=np.float64)
-        return reconstruction, draws[0][1].astype(np.float64)
+        return tuple(t.astype(np.float64) for t in self._predict(self.model_, inputs))
 
-    def elbo(self, X, y=None, *, n_samples: int = 1, seed: int = 0):
+    def elbo(self, X, y=None, *, seed: int = 0):
         """Per-row ELBO ``E_q[log p(x | z)] - KL(q(z | x) || p(z))``, with beta = 1
         whatever trained the model: ``-(reconstruction + kl)`` of :meth:`loss_terms`.
         For binary ``X`` a lower bound on ``log p(x)`` (``log p(x | y)`` with labels).
         """
-        reconstruction, kl = self.loss_terms(X, y, n_samples=n_samples, seed=seed)
+        reconstruction, kl = self.loss_terms(X, y, seed=seed)
         return -(reconstruction + kl)
 
     def sample(self, n, y=None, seed=None):
@@ -561,8 +549,6 @@ class LatentSMOTE(BaseGenerator):
     """
 
     _min_samples_per_class = 2  # SMOTE needs a neighbour
-    _vae_params = ("latent_dim", "architecture", "hidden", "filters", "beta", "epochs")
-    _vae_params += ("batch_size", "learning_rate", "seed", "verbose")
 
     def __init__(
         self,
@@ -579,24 +565,15 @@ class LatentSMOTE(BaseGenerator):
         seed=None,
         verbose: int = 0,
     ):
-        self.latent_dim = latent_dim
-        self.architecture = architecture
-        self.hidden = hidden
-        self.filters = filters
-        self.beta = beta
-        self.k_neighbors = k_neighbors
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.seed = seed
-        self.verbose = verbose
+        store_params(self, locals())
 
     def fit(self, X, y=None):
         """Train the VAE on every row of ``X`` (in [0, 1]; labels are not shown to
         it) and encode them; ``y``: the labels ``sample`` picks codes by."""
         forget_fit(self)
         check_param(self.k_neighbors, "k_neighbors", Integral, min_val=1)
-        autoencoder = VAE(**{name: getattr(self, name) for name in self._vae_params})
+        params = self.get_params().items()  # the VAE's, and k_neighbors
+        autoencoder = VAE(**{k: v for k, v in params if k != "k_neighbors"})
         X2d, y, data = self._validate_fit(X, y, value_range=(0, 1), dtype=np.float32)
         X = X2d.reshape((len(X2d), *data["feature_shape_"]))
         codes = autoencoder.fit(X).encode(X)[0]

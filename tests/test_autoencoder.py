@@ -1,5 +1,6 @@
 """Tests for course_lib.autoencoder: shapes, size, training, bad input."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -26,7 +27,8 @@ def test_code_channels_widen_the_code():
 
 
 def test_a_few_steps_lower_the_loss():
-    autoencoder, _, _ = build_sparse_autoencoder(seed=0, learning_rate=1e-2)
+    autoencoder, _, _ = build_sparse_autoencoder(seed=0)
+    autoencoder.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
     rng = np.random.default_rng(0)
     # smooth images: a low-resolution random pattern upsampled
     X = np.kron(rng.uniform(size=(64, 4, 4, 1)), np.ones((1, 8, 8, 1))).astype(
@@ -56,10 +58,7 @@ def test_l1_penalty_is_in_the_loss():
     [
         {"l1": -1e-5},
         {"l1": "big"},
-        {"learning_rate": 0},
         {"code_channels": 0},
-        {"input_shape": (30, 32, 1)},
-        {"input_shape": (32, 32)},
     ],
 )
 def test_bad_parameters_raise(params):

@@ -186,9 +186,6 @@ def test_elbo_is_reconstruction_log_likelihood_minus_kl(data, fitted):
     np.testing.assert_allclose(kl_term, kl, rtol=1e-4)
     np.testing.assert_allclose(-(reconstruction + kl_term), fitted.elbo(X, seed=5))
     assert not np.allclose(fitted.elbo(X, seed=6), fitted.elbo(X, seed=5))
-    # more draws average the same quantity
-    many = fitted.elbo(X, n_samples=20, seed=0).mean()
-    assert abs(many - fitted.elbo(X, seed=5).mean()) < 0.1 * abs(many)
 
 
 def test_grey_levels_decode_without_overflow(fitted):
@@ -289,8 +286,8 @@ def test_bad_input_to_a_fitted_model_raises(data, fitted):
         fitted.reconstruct(np.full_like(X, np.nan))
     with pytest.raises(ValueError, match="without labels"):
         fitted.encode(X, y=np.zeros(len(X), int))
-    with pytest.raises(ValueError, match="n_samples"):
-        fitted.elbo(X, n_samples=0)
+    with pytest.raises(ValueError, match="seed"):
+        fitted.elbo(X, seed=-1)
     with pytest.raises(ValueError, match="rows of shape"):
         fitted.encode(X.reshape(len(X), 4, 16))
 
