@@ -345,7 +345,8 @@ def rare_class_question(
         ]
         full = {"contender": "full data (reference)", "seed": seed}
         for kind, params in classifiers.items():
-            key = kind if kind == "logreg" else (kind, seed)  # lbfgs has no seed
+            seed_free = kind == "logreg" and params.get("solver", "lbfgs") == "lbfgs"
+            key = kind if seed_free else (kind, seed)  # lbfgs does not use the seed
             if key not in reference:
                 params = {"minority": minority, "seed": seed, **params}
                 reference[key] = utility(
