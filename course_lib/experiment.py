@@ -611,7 +611,7 @@ def resample_and_score(
         raise ValueError(f"X_imb must hold flat rows (n, d), got shape {X_imb.shape}")
     classifiers = {"logreg": {}} if classifiers is None else dict(classifiers)
     real, task = X_imb[y_imb == minority], {"minority": minority, "seed": seed}
-    runs, scored = [], []  # scored: per run, kind -> figures (or the job making them)
+    runs, later = [], []  # later: (run, job) of each logistic regression
     for name, sampler in samplers.items():
         weights = {}
         if isinstance(sampler, str):  # class weights instead of synthetic rows
@@ -623,23 +623,20 @@ def resample_and_score(
         X_res = np.clip(X_res, 0, 1)  # e.g. Gaussian draws leave the pixel range
         fake = X_res[len(X_imb) :]
         runs.append(dict(contender=name, seed=seed, real=real, fake=fake))
-        jobs = {
-            kind: functools.partial(
-                utility, X_res, y_res, X_test, y_test, kind=kind,
-                **{**task, **params, **weights},
-            )
-            for kind, params in classifiers.items()
-        }  # fmt: skip
-        scored.append({k: job if k == "logreg" else job() for k, job in jobs.items()})
+        for kind, params in classifiers.items():
+            job = functools.partial(utility, X_res, y_res, X_test, y_test, kind=kind,
+                                    **{**task, **params, **weights})  # fmt: skip
+            if kind == "logreg":
+                later.append((runs[-1], job))
+            else:
+                runs[-1] |= job()
     # the logistic regressions last, two at a time, each on one BLAS thread (bitwise
     # what one at a time gives): the second core would idle otherwise
-    later = [(found, kind) for found in scored for kind in found if kind == "logreg"]
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
-        done = pool.map(lambda job: job(), [found[kind] for found, kind in later])
-        for (found, kind), figures in zip(later, done, strict=True):
-            found[kind] = figures
-    return [run | {k: v for f in found.values() for k, v in f.items()}
-            for run, found in zip(runs, scored, strict=True)]  # fmt: skip
+        done = pool.map(lambda pair: pair[1](), later)
+        for (run, _), figures in zip(later, done, strict=True):
+            run |= figures
+    return runs
 
 
 def sample_quality(real_features, fake_features) -> dict:
