@@ -23,10 +23,12 @@ from __future__ import annotations
 import functools
 import numbers
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from ._base import (
@@ -276,6 +278,7 @@ def rare_class_question(
     ratio: float = 0.01,
     seeds: Sequence[int] | None = None,
     classifiers: Mapping[str, Mapping] | None = None,
+    extras: bool = True,
     verbose: bool = True,
 ) -> list[dict]:
     """The course's question, asked the same way by every notebook: one path.
@@ -299,6 +302,9 @@ def rare_class_question(
     seeds : default 2 seeds in ``smoke``, 5 otherwise.
     classifiers : kind -> parameters for :func:`utility` (default: logistic
         regression only).
+    extras : also score no augmentation (``"none"``), measure memorization with its
+        controls and train on the full data (False: only what a sweep of
+        :func:`paired_summary`'s differences from random oversampling needs).
 
     Returns
     -------
@@ -320,8 +326,10 @@ def rare_class_question(
         config.pick(smoke=(0, 1), standard=(0, 1, 2, 3, 4)) if seeds is None else seeds
     )
     contenders = {**BASELINES, **(generators or {})}
+    if not extras:
+        del contenders["none"]
     classifiers = {"logreg": {}} if classifiers is None else dict(classifiers)
-    held_out, embed = X_test[y_test == minority], mnist_features
+    held_out = X_test[y_test == minority]
     runs, reference = [], {}  # reference: the full-data scores
     for seed in seeds:
         start = time.perf_counter()
@@ -334,31 +342,42 @@ def rare_class_question(
         task = dict(minority=minority, seed=seed, classifiers=classifiers)
         found = resample_and_score(samplers, X_imb, y_imb, X_test, y_test, **task)
         real = X_imb[y_imb == minority]
-        for run in found:
-            if len(run["fake"]):
-                fake = run["fake"][: len(held_out)]
-                run["memorization"] = memorization_ratio(fake, real, embed=embed)
-        controls = memorization_controls(real, held_out, embed=embed, seed=seed)
-        found += [
-            {"contender": name, "seed": seed, "memorization": value}
-            for name, value in controls.items()
-        ]
-        full = {"contender": "full data (reference)", "seed": seed}
-        for kind, params in classifiers.items():
-            seed_free = kind == "logreg" and params.get("solver", "lbfgs") == "lbfgs"
-            key = kind if seed_free else (kind, seed)  # lbfgs does not use the seed
-            if key not in reference:
-                params = {"minority": minority, "seed": seed, **params}
-                reference[key] = utility(
-                    flat, y_train, X_test, y_test, kind=kind, **params
+        if extras:
+            found += _memorization(found, real, held_out, seed=seed)
+            full = {"contender": "full data (reference)", "seed": seed}
+            for kind, params in classifiers.items():
+                seed_free = (
+                    kind == "logreg" and params.get("solver", "lbfgs") == "lbfgs"
                 )
-            full |= reference[key]
-        runs += [run | {"n_minority": len(real)} for run in [*found, full]]
+                key = kind if seed_free else (kind, seed)  # lbfgs: no seed used
+                if key not in reference:
+                    params = {"minority": minority, "seed": seed, **params}
+                    reference[key] = utility(
+                        flat, y_train, X_test, y_test, kind=kind, **params
+                    )
+                full |= reference[key]
+            found.append(full)
+        runs += [run | {"n_minority": len(real)} for run in found]
         if verbose:
             took = time.perf_counter() - start
             print(f"seed {seed}: {len(real)} real '{minority}'s, "
                   f"{len(contenders)} contenders, {took:.0f} s")  # fmt: skip
     return runs
+
+
+def _memorization(runs, real, held_out, *, seed) -> list[dict]:
+    """Set each run's ``memorization`` (its first ``len(held_out)`` synthetic rows
+    against ``real``, in :func:`mnist_features`); return the controls as runs."""
+    train = mnist_features(real)  # once for every contender
+    for run in runs:
+        if len(run["fake"]):
+            fake = mnist_features(run["fake"][: len(held_out)])
+            run["memorization"] = memorization_ratio(fake, train)
+    controls = memorization_controls(real, held_out, embed=mnist_features, seed=seed)
+    return [
+        {"contender": name, "seed": seed, "memorization": value}
+        for name, value in controls.items()
+    ]
 
 
 @functools.cache
@@ -447,9 +466,11 @@ def memorization_controls(real, held_out, *, embed=None, seed=0) -> dict:
         "control: noisy copies (rms 0.25)": copies + rng.normal(0, 0.25, copies.shape),
         "control: blurred copies (1 px)": blurred,
     }
+    space = (lambda rows: rows) if embed is None else embed
+    train = space(real)  # embedded once for the four
     return {
         name: memorization_ratio(
-            np.clip(np.reshape(rows, (len(rows), -1)), 0, 1), real, embed=embed
+            space(np.clip(np.reshape(rows, (len(rows), -1)), 0, 1)), train
         )
         for name, rows in controls.items()
     }
@@ -631,8 +652,12 @@ def resample_and_score(
             else:
                 runs[-1] |= job()
     # the logistic regressions last, two at a time, each on one BLAS thread (bitwise
-    # what one at a time gives): the second core would idle otherwise
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
+    # what one at a time gives): the second core would idle otherwise. lbfgs's
+    # expected warning is silenced here, once: each fit's own (global) filter would
+    # race with the other thread's and let it through.
+    limits = threadpool_limits(limits=1, user_api="blas")
+    with limits, warnings.catch_warnings(), ThreadPoolExecutor(2) as pool:
+        warnings.simplefilter("ignore", ConvergenceWarning)
         done = pool.map(lambda pair: pair[1](), later)
         for (run, _), figures in zip(later, done, strict=True):
             run |= figures

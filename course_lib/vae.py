@@ -39,6 +39,7 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from ._base import (
+    STEPS_PER_EXECUTION,
     BaseGenerator,
     as_rng,
     check_array,
@@ -403,7 +404,10 @@ class VAE(BaseGenerator):
         model = VAEModel(
             encoder, decoder, beta=self.beta, n_classes=n_classes, seed=seeds[1]
         )
-        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate))
+        model.compile(
+            optimizer=keras.optimizers.Adam(self.learning_rate),
+            steps_per_execution=STEPS_PER_EXECUTION,
+        )
         every = 1 if self.verbose >= 2 else max(1, self.epochs // 10)
         return fit_keras(
             self,

@@ -123,6 +123,18 @@ def test_an_images_outputs_do_not_depend_on_the_images_computed_with_it():
         np.testing.assert_array_equal(method(X[-3:]), method(X[::-1])[:3][::-1])
 
 
+def test_many_steps_per_execution_train_the_same_weights_as_one(monkeypatch):
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 28, 28)).astype(np.float32), np.arange(60) % 3
+    weights = []
+    for steps in (classifiers.STEPS_PER_EXECUTION, 1):  # batches of 4: 15 per epoch
+        monkeypatch.setattr(classifiers, "STEPS_PER_EXECUTION", steps)
+        model = classifiers.CNNClassifier("small", epochs=2, batch_size=4, seed=0)
+        weights.append(model.fit(X, y).model_.get_weights())
+    for many, one in zip(*weights, strict=True):
+        np.testing.assert_array_equal(many, one)
+
+
 def test_mnist_cnn_is_the_keras_example():
     model = classifiers.build_cnn("mnist_cnn", (28, 28, 1), 10, seed=0)
     kinds = [type(layer).__name__ for layer in model.layers[1:]]

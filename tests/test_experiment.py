@@ -66,22 +66,36 @@ def test_a_broken_generator_fails_the_band_of_the_paired_difference(question):
     assert rows["full data (reference)"]["verdict"] == "win"
 
 
-def test_the_full_data_reference_is_fitted_once_unless_the_solver_uses_the_seed(
-    monkeypatch,
-):
-    fits = []  # (rows, seed) of every classifier fit
+@pytest.fixture
+def fits(monkeypatch):
+    """(rows, seed) of every classifier fit, none of them run."""
+    fitted = []
 
     def fake_utility(X_fit, y_fit, X_test, y_test, *, kind, minority, seed, **params):
-        fits.append((len(X_fit), seed))
+        fitted.append((len(X_fit), seed))
         return {"LR recall": 0.0}
 
     monkeypatch.setattr(experiment, "utility", fake_utility)
+    return fitted
+
+
+def test_the_full_data_reference_is_fitted_once_unless_the_solver_uses_the_seed(fits):
     for solver, seeds_fitted in [("lbfgs", [0]), ("saga", [0, 1])]:
         fits.clear()
         experiment.rare_class_question(
             {}, seeds=(0, 1), classifiers={"logreg": {"solver": solver}}, verbose=False
         )
         assert [seed for rows, seed in fits if rows == 8000] == seeds_fitted
+
+
+def test_without_extras_only_the_contenders_are_scored(fits):
+    runs = experiment.rare_class_question({}, seeds=(0,), extras=False, verbose=False)
+    assert [run["contender"] for run in runs] == [
+        "class weights",
+        "random oversampling",
+    ]
+    assert len(fits) == 2 and 8000 not in [rows for rows, _ in fits]  # no full data
+    assert not any("memorization" in run for run in runs)
 
 
 def test_memorization_controls_land_where_they_should(question):

@@ -136,16 +136,20 @@ def test_validation_data_and_progress_lines(data, capsys):
 
 
 def test_ctrl_c_keeps_the_weights_trained_so_far(data, monkeypatch, capsys):
-    """A KeyboardInterrupt in the 5th batch (the 2nd of 3 epochs): the model keeps
-    the trained weights and the finished epoch, says so, and the interrupt goes on."""
+    """A KeyboardInterrupt in the 2nd of 3 epochs (after its batches: Keras runs up to
+    ``STEPS_PER_EXECUTION`` of them per call): the model keeps the trained weights and
+    the finished epoch, says so, and the interrupt goes on."""
 
-    class InterruptAfterFourBatches(vae_module._ProgressLine):
+    class InterruptInTheSecondEpoch(vae_module._ProgressLine):
+        def on_epoch_begin(self, epoch, logs=None):
+            super().on_epoch_begin(epoch, logs)
+            self.epoch_now = epoch
+
         def on_train_batch_end(self, batch, logs=None):
-            self.batches = getattr(self, "batches", 0) + 1
-            if self.batches == 5:
+            if self.epoch_now == 1:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(vae_module, "_ProgressLine", InterruptAfterFourBatches)
+    monkeypatch.setattr(vae_module, "_ProgressLine", InterruptInTheSecondEpoch)
     X, _ = data  # 80 rows: 3 batches of 32 per epoch
     model = VAE(**{**FAST, "epochs": 3, "verbose": 2})
     with pytest.raises(KeyboardInterrupt):
