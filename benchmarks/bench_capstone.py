@@ -6,9 +6,9 @@
   usual way, and the course's before): fit time and test accuracy, 2 seeds each,
   alternating.
 - ``logreg``: 8 of the course's logistic regressions (``make_classifier("logreg")``,
-  one BLAS thread each) fitted one at a time against two at a time in threads, as
-  ``experiment.resample_and_score`` fits them; also whether both give bit-identical
-  coefficients.
+  one BLAS thread each) fitted one at a time against two at a time in threads by
+  ``experiment._two_at_a_time``, the pool ``resample_and_score`` fits them with; also
+  whether both give bit-identical coefficients.
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_capstone.py`` (about 2 minutes).
 Compare ratios from a quiet machine (the load average is printed).
@@ -16,12 +16,11 @@ Compare ratios from a quiet machine (the load average is printed).
 
 from __future__ import annotations
 
+import functools
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 import course_lib as cl
 
@@ -80,9 +79,10 @@ def bench_logreg(X, y):
     start = time.perf_counter()
     alone = [fit(seed) for seed in range(8)]
     one = time.perf_counter() - start
-    start = time.perf_counter()
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
-        paired = list(pool.map(fit, range(8)))
+    start = (
+        time.perf_counter()
+    )  # the library's pair pool, as resample_and_score runs it
+    paired = cl.experiment._two_at_a_time([functools.partial(fit, s) for s in range(8)])
     two = time.perf_counter() - start
     same = all(
         np.array_equal(a[-1].coef_, b[-1].coef_)

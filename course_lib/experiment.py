@@ -330,7 +330,21 @@ def rare_class_question(
         del contenders["none"]
     classifiers = {"logreg": {}} if classifiers is None else dict(classifiers)
     held_out = X_test[y_test == minority]
-    runs, reference = [], {}  # reference: the full-data scores
+    runs, reference = [], {}  # reference: the full-data scores, by kind (and seed)
+
+    def full_data(seed):
+        row = {"contender": "full data (reference)", "seed": seed}
+        for kind, params in classifiers.items():
+            lbfgs = kind == "logreg" and params.get("solver", "lbfgs") == "lbfgs"
+            key = kind if lbfgs else (kind, seed)  # lbfgs does not use the seed
+            if key not in reference:
+                params = {"minority": minority, "seed": seed, **params}
+                reference[key] = utility(
+                    flat, y_train, X_test, y_test, kind=kind, **params
+                )
+            row |= reference[key]
+        return row
+
     for seed in seeds:
         start = time.perf_counter()
         X_imb, y_imb = data.make_imbalanced(
@@ -343,20 +357,7 @@ def rare_class_question(
         found = resample_and_score(samplers, X_imb, y_imb, X_test, y_test, **task)
         real = X_imb[y_imb == minority]
         if extras:
-            found += _memorization(found, real, held_out, seed=seed)
-            full = {"contender": "full data (reference)", "seed": seed}
-            for kind, params in classifiers.items():
-                seed_free = (
-                    kind == "logreg" and params.get("solver", "lbfgs") == "lbfgs"
-                )
-                key = kind if seed_free else (kind, seed)  # lbfgs: no seed used
-                if key not in reference:
-                    params = {"minority": minority, "seed": seed, **params}
-                    reference[key] = utility(
-                        flat, y_train, X_test, y_test, kind=kind, **params
-                    )
-                full |= reference[key]
-            found.append(full)
+            found += [*_memorization(found, real, held_out, seed=seed), full_data(seed)]
         runs += [run | {"n_minority": len(real)} for run in found]
         if verbose:
             took = time.perf_counter() - start
@@ -651,17 +652,22 @@ def resample_and_score(
                 later.append((runs[-1], job))
             else:
                 runs[-1] |= job()
-    # the logistic regressions last, two at a time, each on one BLAS thread (bitwise
-    # what one at a time gives): the second core would idle otherwise. lbfgs's
-    # expected warning is silenced here, once: each fit's own (global) filter would
-    # race with the other thread's and let it through.
+    done = _two_at_a_time([job for _, job in later])  # the logistic regressions last
+    for (run, _), figures in zip(later, done, strict=True):
+        run |= figures
+    return runs
+
+
+def _two_at_a_time(jobs) -> list:
+    """Each job's result, the jobs (logistic-regression fits) run two at a time in
+    threads, each on one BLAS thread: bitwise what one at a time gives, with the
+    second core busy. lbfgs's expected warning is silenced here, once: each fit's own
+    filter (a global setting) would race with the other thread's and let it through.
+    """
     limits = threadpool_limits(limits=1, user_api="blas")
     with limits, warnings.catch_warnings(), ThreadPoolExecutor(2) as pool:
         warnings.simplefilter("ignore", ConvergenceWarning)
-        done = pool.map(lambda pair: pair[1](), later)
-        for (run, _), figures in zip(later, done, strict=True):
-            run |= figures
-    return runs
+        return list(pool.map(lambda job: job(), jobs))
 
 
 def sample_quality(real_features, fake_features) -> dict:
